@@ -1,0 +1,36 @@
+"""``medxam-desktop``: parse the command line, then hand over to the composition root.
+
+Qt is imported only when a window is needed, so ``--version`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from medxam_desktop import __version__
+from medxam_desktop.config import DEFAULT_SERVER_URL
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="medxam-desktop", description="MedXam exam workstation")
+    parser.add_argument("--version", action="version", version=f"medxam-desktop {__version__}")
+    parser.add_argument(
+        "--server-url",
+        default=None,
+        help=f"server to sync with (default: $MEDXAM_SERVER_URL or {DEFAULT_SERVER_URL})",
+    )
+    parser.add_argument("--data-dir", default=None, help="where the local store lives")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from medxam_desktop.app import run
+
+    return run(server_url=args.server_url, data_dir=args.data_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure Python, standard library only: exam content, the attempt lifecycle, time."""

@@ -1,0 +1,78 @@
+"""The client's one exception tree, and the one place that puts errors into words.
+
+Foreign exceptions (httpx, SQLAlchemy, keyring, OS errors) are translated into these at
+the boundary of the layer that meets them; the UI shows ``user_message(error)``.
+"""
+
+from __future__ import annotations
+
+
+class MedXamError(Exception):
+    """Base of every error the client raises on purpose."""
+
+    user_text = "Something went wrong."
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.user_text)
+        self.detail = detail
+
+
+class StoreError(MedXamError):
+    """The local store could not be read or written."""
+
+    user_text = "This workstation could not save to its disk. Please call the proctor."
+
+
+class StoreWriteError(StoreError):
+    """A write failed (disk full, read-only, locked): nothing was saved."""
+
+    user_text = (
+        "Your last answer was NOT saved: the workstation cannot write to its disk. "
+        "Please call the proctor."
+    )
+
+
+class ContentError(MedXamError):
+    """An exam package is damaged, or the start code does not open it."""
+
+    user_text = "The exam could not be opened. Check the start code and try again."
+
+
+class SyncError(MedXamError):
+    """Talking to the server failed."""
+
+    user_text = "The server could not be reached. Work continues offline."
+
+
+class OfflineError(SyncError):
+    """The server is unreachable (network down, timeout)."""
+
+
+class AuthError(SyncError):
+    """The server refused the credentials: sign in again."""
+
+    user_text = "Please sign in again."
+
+
+class ServerRejectedError(SyncError):
+    """The server answered with an error that retrying will not fix."""
+
+    user_text = "The server refused the request."
+
+
+class CredentialStoreError(MedXamError):
+    """No usable system keyring on this machine."""
+
+    user_text = (
+        "This computer has no secure password store (keyring), so the sign-in cannot be kept. "
+        "See docs/operations.md, 'Keyring'."
+    )
+
+
+def user_message(error: BaseException) -> str:
+    """Words for the user: the error's own text and detail, never a traceback."""
+    if isinstance(error, MedXamError):
+        if error.detail and error.detail != error.user_text:
+            return f"{error.user_text}\n\n{error.detail}"
+        return error.user_text
+    return MedXamError.user_text

@@ -1,0 +1,1 @@
+"""The local SQLite store behind one ``Store`` facade (SQLAlchemy lives only here)."""

@@ -1,0 +1,1 @@
+"""Talking to the server: the httpx ApiClient, credentials and the outbox pusher."""

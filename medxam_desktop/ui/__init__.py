@@ -1,0 +1,1 @@
+"""PySide6 widgets; all threading lives in ``ui/tasks.py``."""

@@ -1,0 +1,102 @@
+"""All of the client's threading: run work off the UI thread, call back on it.
+
+``run_in_background`` is for network and file work (a small pool). ``run_on_store``
+queues work on the single store worker, so the SQLite store sees one writer in order.
+Callbacks always run on the main (UI) thread, through a queued signal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+_pools: dict[str, QThreadPool] = {}
+
+
+class _Relay(QObject):
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self._fn = fn
+        self._relay = relay
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except Exception as exc:  # handed to the caller's on_error on the UI thread
+            self._relay.failed.emit(exc)
+        else:
+            self._relay.succeeded.emit(result)
+
+
+_live_relays: set[_Relay] = set()
+
+
+def _pool(name: str, max_threads: int) -> QThreadPool:
+    pool = _pools.get(name)
+    if pool is None:
+        pool = QThreadPool()
+        pool.setMaxThreadCount(max_threads)
+        _pools[name] = pool
+    return pool
+
+
+def _submit(
+    pool: QThreadPool,
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None] | None,
+    on_error: Callable[[Exception], None] | None,
+) -> None:
+    relay = _Relay()
+    _live_relays.add(relay)
+
+    def finished(result: Any) -> None:
+        _live_relays.discard(relay)
+        if on_done is not None:
+            on_done(result)
+
+    def failed(error: Exception) -> None:
+        _live_relays.discard(relay)
+        if on_error is not None:
+            on_error(error)
+        else:
+            log.error("background task failed: %s", type(error).__name__)
+
+    relay.succeeded.connect(finished)
+    relay.failed.connect(failed)
+    pool.start(_Job(fn, relay))
+
+
+def run_in_background(
+    fn: Callable[[], Any],
+    *,
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[Exception], None] | None = None,
+) -> None:
+    """Run ``fn`` on the network/file pool; call back on the UI thread."""
+    _submit(_pool("background", 4), fn, on_done, on_error)
+
+
+def run_on_store(
+    fn: Callable[[], Any],
+    *,
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[Exception], None] | None = None,
+) -> None:
+    """Run ``fn`` on the single store worker, in submission order."""
+    _submit(_pool("store", 1), fn, on_done, on_error)
+
+
+def wait_for_all(timeout_ms: int = 30_000) -> bool:
+    """Block until every queued task ran (shutdown and tests)."""
+    return all(pool.waitForDone(timeout_ms) for pool in _pools.values())

@@ -1,0 +1,8 @@
+"""The MedXam central server: attempts, results, setup, offline packages and batch sync."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("medxam-desktop")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"

@@ -1,0 +1,33 @@
+"""``create_app()``: the FastAPI application, wired from settings."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from medxam_server import __version__
+from medxam_server.api import health, problems
+from medxam_server.config import Settings, get_settings
+from medxam_server.db import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; the database is migrated separately (``medxam-server migrate``)."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.resolved_database_url())
+    app = FastAPI(
+        title="MedXam API",
+        version=__version__,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    problems.install(app, retry_after=settings.retry_after_seconds)
+    app.include_router(health.router, prefix="/api")
+    return app

@@ -1,0 +1,402 @@
+"""SQLAlchemy 2 models of the server's database; Alembic migrations mirror them.
+
+Ids are UUIDs (native on PostgreSQL). Points are kept as exact integers of
+``services.points.UNITS_PER_POINT`` per point (``*_units`` columns), so sums never drift.
+Times are stored in UTC and always read back timezone-aware.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always returned timezone-aware (SQLite drops tz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC times")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+UuidStr = Uuid(as_uuid=False)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime, str: String}  # noqa: RUF012
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# --- people and sessions -------------------------------------------------------------
+
+
+class User(Timestamped, Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # "admin" | "proctor"
+    password_hash: Mapped[str] = mapped_column(String(255))
+
+
+class AuthSession(Base):
+    """A bearer token's server-side session; only the token's SHA-256 is kept."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(UuidStr, ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """Failed logins, kept in the database so throttling works across workers."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Group(Timestamped, Base):
+    __tablename__ = "groups"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Taker(Timestamped, Base):
+    """A candidate; has no server account (a proctor checks them in)."""
+
+    __tablename__ = "takers"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)
+    candidate_number: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    taker_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("takers.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+# --- content ------------------------------------------------------------------------
+
+
+class QuestionSet(Timestamped, Base):
+    __tablename__ = "question_sets"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Question(Timestamped, Base):
+    __tablename__ = "questions"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)
+    question_set_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("question_sets.id", ondelete="CASCADE"), index=True
+    )
+    type: Mapped[str] = mapped_column(String(16))  # "single" | "multiple" | "true_false"
+    stem: Mapped[str] = mapped_column(Text)
+    options: Mapped[list[dict[str, str]]] = mapped_column(JSONType)  # [{"label", "text"}]
+    key: Mapped[list[str]] = mapped_column(JSONType)
+    points_units: Mapped[int] = mapped_column(BigInteger)
+    penalty_units: Mapped[int] = mapped_column(BigInteger, default=0)
+    explanation: Mapped[str | None] = mapped_column(Text)
+
+
+class Exam(Timestamped, Base):
+    __tablename__ = "exams"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    pass_score_units: Mapped[int] = mapped_column(BigInteger)
+    shuffle_questions: Mapped[bool] = mapped_column(Boolean, default=False)
+    shuffle_options: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped on every change to the exam or its questions: offline packages are built
+    # once per (delivery, version).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ExamQuestion(Base):
+    __tablename__ = "exam_questions"
+    __table_args__ = (UniqueConstraint("exam_id", "question_id"),)
+
+    exam_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("exams.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1-based exam order
+    question_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("questions.id", ondelete="RESTRICT"), index=True
+    )
+
+
+class ExamMedia(Base):
+    """An image shipped with an exam, referred to as ``![](media:NAME)``."""
+
+    __tablename__ = "exam_media"
+    __table_args__ = (UniqueConstraint("exam_id", "name"),)
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)
+    exam_id: Mapped[str] = mapped_column(UuidStr, ForeignKey("exams.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Delivery(Timestamped, Base):
+    __tablename__ = "deliveries"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)
+    exam_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("exams.id", ondelete="RESTRICT"), index=True
+    )
+    group_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("groups.id", ondelete="RESTRICT"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    location: Mapped[str | None] = mapped_column(String(200))
+    start_code: Mapped[str] = mapped_column(String(16))
+
+
+class DeliveryPackage(Base):
+    """The encrypted offline package, built once per delivery and exam version."""
+
+    __tablename__ = "delivery_packages"
+
+    delivery_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True
+    )
+    exam_version: Mapped[int] = mapped_column(Integer)
+    etag: Mapped[str] = mapped_column(String(80))
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # the JSON document, UTF-8
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- attempts and answers -------------------------------------------------------------
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)
+    delivery_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("deliveries.id", ondelete="RESTRICT"), index=True
+    )
+    exam_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("exams.id", ondelete="RESTRICT"), index=True
+    )
+    taker_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("takers.id", ondelete="RESTRICT"), index=True
+    )
+    workstation_id: Mapped[str | None] = mapped_column(UuidStr)
+    status: Mapped[str] = mapped_column(String(16))  # in_progress | finished | terminated
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    score_units: Mapped[int | None] = mapped_column(BigInteger)
+    penalty_units: Mapped[int | None] = mapped_column(BigInteger)
+    max_score_units: Mapped[int] = mapped_column(BigInteger, default=0)
+    score_source: Mapped[str] = mapped_column(String(8), default="auto")  # auto | manual
+    created_by: Mapped[str] = mapped_column(UuidStr, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    integrity: Mapped[str] = mapped_column(String(12), default="unverified")
+    record_count: Mapped[int | None] = mapped_column(Integer)  # from attempt.finished
+    digest: Mapped[str | None] = mapped_column(String(64))
+    receipt_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+
+
+class AttemptQuestion(Base):
+    """One question of an attempt: the current answer and the time spent on it.
+
+    ``answer_seq`` and ``time_seq`` are the workstation ``seq`` of the record that set
+    the answer and the time, so the highest ``seq`` wins whatever order records arrive in.
+    """
+
+    __tablename__ = "attempt_questions"
+
+    attempt_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("questions.id", ondelete="RESTRICT"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    answer: Mapped[list[str]] = mapped_column(JSONType)
+    time_spent_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    answered_at: Mapped[datetime | None]
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_correct: Mapped[bool | None] = mapped_column(Boolean)
+    points_awarded_units: Mapped[int | None] = mapped_column(BigInteger)
+    answer_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    time_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ScoreAudit(Base):
+    """Every manual score change: who, when, what it was, what it became, and why."""
+
+    __tablename__ = "score_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    attempt_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("attempts.id", ondelete="CASCADE"), index=True
+    )
+    changed_by: Mapped[str] = mapped_column(UuidStr, ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    old_score_units: Mapped[int | None] = mapped_column(BigInteger)
+    old_penalty_units: Mapped[int | None] = mapped_column(BigInteger)
+    new_score_units: Mapped[int | None] = mapped_column(BigInteger)
+    new_penalty_units: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+# --- batch sync -----------------------------------------------------------------------
+
+
+class Workstation(Base):
+    __tablename__ = "workstations"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True)
+    high_water_mark: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncRecord(Base):
+    """A fact a workstation observed, kept forever exactly as it was sent."""
+
+    __tablename__ = "sync_records"
+    __table_args__ = (
+        UniqueConstraint("workstation_id", "seq"),
+        Index("ix_sync_records_attempt_seq", "attempt_id", "seq"),
+    )
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True)
+    workstation_id: Mapped[str] = mapped_column(UuidStr)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    attempt_id: Mapped[str] = mapped_column(UuidStr)
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    by: Mapped[str | None] = mapped_column(UuidStr)
+    question_id: Mapped[str | None] = mapped_column(UuidStr)
+    content_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the canonical record
+    batch_id: Mapped[str] = mapped_column(UuidStr)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncBatch(Base):
+    """An ``Idempotency-Key`` and the receipt answered for it."""
+
+    __tablename__ = "sync_batches"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True)  # the Idempotency-Key
+    body_hash: Mapped[str] = mapped_column(String(64))
+    workstation_id: Mapped[str] = mapped_column(UuidStr)
+    user_id: Mapped[str] = mapped_column(UuidStr, ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(String(8), default="push")  # push | bundle
+    status: Mapped[str] = mapped_column(String(12))  # processing | done
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+
+class QuarantinedRecord(Base):
+    """A record the server rejected, kept for admins: nothing sent is thrown away."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    workstation_id: Mapped[str | None] = mapped_column(String(64))
+    batch_id: Mapped[str] = mapped_column(UuidStr)
+    reason: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[Any] = mapped_column(JSONType)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IntegrityAlert(Base):
+    """Something an admin must look at: a conflicting duplicate, a broken digest."""
+
+    __tablename__ = "integrity_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    attempt_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    record_id: Mapped[str | None] = mapped_column(String(64))
+    workstation_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
