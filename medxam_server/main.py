@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI
 
 from medxam_server import __version__
-from medxam_server.api import health, problems
+from medxam_server.api import auth, health, problems
 from medxam_server.config import Settings, get_settings
 from medxam_server.db import make_engine, make_session_factory
 
@@ -29,5 +29,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     problems.install(app, retry_after=settings.retry_after_seconds)
-    app.include_router(health.router, prefix="/api")
+    for router in (health.router, auth.router):
+        app.include_router(router, prefix="/api")
     return app

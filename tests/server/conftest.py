@@ -1,0 +1,62 @@
+"""Server test fixtures: an app on a fresh database, a client, and signed-in users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from medxam_server.config import Settings
+from medxam_server.db import transaction
+from medxam_server.main import create_app
+from medxam_server.services import auth
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user_id: str
+    username: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def app(server_settings: Settings) -> Iterator[FastAPI]:
+    application = create_app(server_settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def make_user(app: FastAPI, client: TestClient, *, username: str, role: str) -> SignedIn:
+    with transaction(app.state.session_factory) as session:
+        user = auth.create_user(
+            session, username=username, password=PASSWORD, full_name=username.title(), role=role
+        )
+        user_id = user.id
+    response = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return SignedIn(user_id=user_id, username=username, token=response.json()["token"])
+
+
+@pytest.fixture
+def admin(app: FastAPI, client: TestClient) -> SignedIn:
+    return make_user(app, client, username="admin", role="admin")
+
+
+@pytest.fixture
+def proctor(app: FastAPI, client: TestClient) -> SignedIn:
+    return make_user(app, client, username="proctor", role="proctor")
