@@ -332,6 +332,9 @@ class Workstation(Base):
     id: Mapped[str] = mapped_column(UuidStr, primary_key=True)
     high_water_mark: Mapped[int] = mapped_column(BigInteger, default=0)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Ed25519 public key (base64 of the raw 32 bytes) that signs this workstation's bundles.
+    public_key: Mapped[str | None] = mapped_column(String(64))
+    key_registered_at: Mapped[datetime | None]
 
 
 class SyncRecord(Base):
@@ -382,6 +385,10 @@ class QuarantinedRecord(Base):
     record_id: Mapped[str | None] = mapped_column(String(64), index=True)
     workstation_id: Mapped[str | None] = mapped_column(String(64))
     batch_id: Mapped[str] = mapped_column(UuidStr)
+    # The record's seq and attempt as sent (when readable): a quarantined record is still
+    # "held" for the high-water mark and for an attempt's integrity.
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    attempt_id: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[Any] = mapped_column(JSONType)

@@ -75,6 +75,8 @@ def upgrade() -> None:
         sa.Column("record_id", sa.String(length=64), nullable=True),
         sa.Column("workstation_id", sa.String(length=64), nullable=True),
         sa.Column("batch_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=True),
+        sa.Column("attempt_id", sa.String(length=64), nullable=True),
         sa.Column("reason", sa.String(length=64), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column(
@@ -149,6 +151,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(as_uuid=False), nullable=False),
         sa.Column("high_water_mark", sa.BigInteger(), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("public_key", sa.String(length=64), nullable=True),
+        sa.Column("key_registered_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workstations")),
     )
     op.create_table(
