@@ -32,6 +32,12 @@ class StoreWriteError(StoreError):
     )
 
 
+class LifecycleError(MedXamError):
+    """An attempt cannot do that now (e.g. resume one that is not paused)."""
+
+    user_text = "That cannot be done with this attempt right now."
+
+
 class ContentError(MedXamError):
     """An exam package is damaged, or the start code does not open it."""
 
