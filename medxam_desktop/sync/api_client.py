@@ -3,16 +3,56 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from medxam_desktop.errors import AuthError, OfflineError, ServerRejectedError
+from medxam_desktop.errors import AuthError, OfflineError, ServerRejectedError, SyncError
+from medxam_desktop.sync.wire import (
+    PACKAGE_LIMIT_BYTES,
+    DeliverySummary,
+    PackageDownload,
+    SignedInUser,
+    parse_delivery,
+    parse_user,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# A package can be large (media); a slow read between chunks is still a failure.
+DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+DOWNLOAD_CHUNK_BYTES = 64 * 1024
+PAGE_SIZE = 500
+
+# Called from the download thread with (bytes received, total bytes or None).
+ProgressCallback = Callable[[int, int | None], None]
+
+__all__ = [
+    "ApiClient",
+    "DeliverySummary",
+    "DownloadCancelled",
+    "PackageDownload",
+    "ProgressCallback",
+    "ServerHealth",
+    "SignInRefused",
+    "SignedInUser",
+]
+
+
+class SignInRefused(AuthError):
+    """The server did not accept the user name and password."""
+
+    user_text = "The user name or password is not right. Check Caps Lock and try again."
+
+
+class DownloadCancelled(SyncError):
+    """The proctor cancelled a download; nothing was kept."""
+
+    user_text = "The download was cancelled."
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +63,11 @@ class ServerHealth:
 
 
 class ApiClient:
-    """A thin, typed wrapper around the HTTP contract in API.md."""
+    """A thin, typed wrapper around the HTTP contract in API.md.
+
+    ``token`` is the bearer token of the signed-in proctor (``None`` when signed out).
+    One client may be used from several threads: httpx.Client is thread-safe.
+    """
 
     def __init__(
         self, base_url: str, *, token: str | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
@@ -35,29 +79,162 @@ class ApiClient:
     def close(self) -> None:
         self._client.close()
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        headers = dict(kwargs.pop("headers", {}) or {})
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = dict(extra or {})
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = self._headers(kwargs.pop("headers", None))
         try:
             response = self._client.request(method, path, headers=headers, **kwargs)
         except httpx.TransportError as exc:
             raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
-        if response.status_code == 401:
-            raise AuthError(_problem_detail(response))
+        _raise_for_common(response)
         return response
 
     def health(self) -> ServerHealth:
         """``GET /api/health``; raises ``OfflineError`` when the server or its database is down."""
         response = self._request("GET", "/health")
-        if response.status_code == 503:
-            raise OfflineError(_problem_detail(response))
         if response.status_code != 200:
             raise ServerRejectedError(_problem_detail(response))
         body = response.json()
         return ServerHealth(
             status=body["status"], database=body["database"], version=body["version"]
         )
+
+    # --- sessions -------------------------------------------------------------------
+
+    def login(self, username: str, password: str) -> tuple[str, SignedInUser]:
+        """``POST /api/auth/login``; keeps the token on this client and returns it."""
+        try:
+            response = self._request(
+                "POST", "/auth/login", json={"username": username, "password": password}
+            )
+        except AuthError as exc:
+            raise SignInRefused() from exc
+        if response.status_code == 429:
+            raise ServerRejectedError(
+                "Too many failed sign-ins for this name. Wait a few minutes, then try again."
+            )
+        body = _json_or_reject(response, 200)
+        token = str(body["token"])
+        self.token = token
+        user = parse_user(body["user"])
+        log.info("signed in as user %s (%s)", user.id, user.role)
+        return token, user
+
+    def logout(self) -> None:
+        """``POST /api/auth/logout``; the token is dropped here whatever the server says."""
+        try:
+            if self.token:
+                response = self._request("POST", "/auth/logout")
+                if response.status_code not in (200, 204):
+                    log.warning("logout answered HTTP %s", response.status_code)
+        except AuthError:
+            pass  # already expired or revoked: signed out either way
+        finally:
+            self.token = None
+
+    def me(self) -> SignedInUser:
+        """``GET /api/auth/me``: who the token belongs to (``AuthError`` if it is no good)."""
+        return parse_user(_json_or_reject(self._request("GET", "/auth/me"), 200))
+
+    # --- deliveries and packages --------------------------------------------------------
+
+    def list_deliveries(self) -> list[DeliverySummary]:
+        """Every delivery the caller may see, all pages, in the server's order."""
+        deliveries: list[DeliverySummary] = []
+        page = 1
+        while True:
+            response = self._request(
+                "GET", "/deliveries", params={"page": page, "per_page": PAGE_SIZE}
+            )
+            body = _json_or_reject(response, 200)
+            items = body.get("items", [])
+            deliveries.extend(parse_delivery(item) for item in items)
+            if not items or len(deliveries) >= int(body.get("total", 0)):
+                return deliveries
+            page += 1
+
+    def download_package(
+        self,
+        delivery_id: str,
+        *,
+        progress: ProgressCallback | None = None,
+        etag: str | None = None,
+        cancel: threading.Event | None = None,
+    ) -> PackageDownload:
+        """``GET /api/deliveries/{id}/package``, streamed, reporting progress.
+
+        With ``etag`` (from an earlier download) an unchanged package answers 304 and
+        ``PackageDownload.not_modified`` is true. Setting ``cancel`` stops the download
+        between chunks with ``DownloadCancelled``.
+        """
+        headers = self._headers({"If-None-Match": etag} if etag else None)
+        path = f"/deliveries/{delivery_id}/package"
+        try:
+            with self._client.stream(
+                "GET", path, headers=headers, timeout=DOWNLOAD_TIMEOUT
+            ) as response:
+                if response.status_code == 304:
+                    return PackageDownload(body=None, etag=etag, not_modified=True)
+                if response.status_code != 200:
+                    response.read()
+                    _raise_for_common(response)
+                    if response.status_code == 404:
+                        raise ServerRejectedError("The server has no such delivery any more.")
+                    raise ServerRejectedError(_problem_detail(response))
+                body = _read_with_progress(response, progress, cancel)
+        except httpx.TransportError as exc:
+            raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
+        log.info("downloaded package for delivery %s (%d bytes)", delivery_id, len(body))
+        return PackageDownload(body=body, etag=response.headers.get("ETag"), not_modified=False)
+
+
+def _read_with_progress(
+    response: httpx.Response, progress: ProgressCallback | None, cancel: threading.Event | None
+) -> bytes:
+    length = response.headers.get("Content-Length")
+    total = int(length) if length and length.isdigit() else None
+    received = bytearray()
+    if progress is not None:
+        progress(0, total)
+    for chunk in response.iter_bytes(DOWNLOAD_CHUNK_BYTES):
+        if cancel is not None and cancel.is_set():
+            raise DownloadCancelled()
+        received.extend(chunk)
+        if len(received) > PACKAGE_LIMIT_BYTES:
+            raise ServerRejectedError("The package is larger than any exam package can be.")
+        if progress is not None:
+            progress(len(received), total)
+    if cancel is not None and cancel.is_set():
+        raise DownloadCancelled()
+    return bytes(received)
+
+
+def _raise_for_common(response: httpx.Response) -> None:
+    """The answers every endpoint shares: 401 (sign in again), 403, 5xx/503 (offline)."""
+    status = response.status_code
+    if status == 401:
+        raise AuthError(_problem_detail(response))
+    if status == 403:
+        raise ServerRejectedError("Your account may not do this (proctors and admins only).")
+    if status >= 500:
+        raise OfflineError(_problem_detail(response))
+
+
+def _json_or_reject(response: httpx.Response, expected: int) -> dict[str, Any]:
+    if response.status_code != expected:
+        raise ServerRejectedError(_problem_detail(response))
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ServerRejectedError("The server sent an answer this program cannot read.") from exc
+    if not isinstance(body, dict):
+        raise ServerRejectedError("The server sent an answer this program cannot read.")
+    return body
 
 
 def _problem_detail(response: httpx.Response) -> str:
