@@ -7,7 +7,19 @@ import logging
 from fastapi import FastAPI
 
 from medxam_server import __version__
-from medxam_server.api import auth, health, problems
+from medxam_server.api import (
+    auth,
+    deliveries,
+    exams,
+    groups,
+    health,
+    problems,
+    question_sets,
+    takers,
+    users,
+)
+from medxam_server.api import openapi as openapi_docs
+from medxam_server.api.limits import BodySizeLimit
 from medxam_server.config import Settings, get_settings
 from medxam_server.db import make_engine, make_session_factory
 
@@ -31,4 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app, retry_after=settings.retry_after_seconds)
     for router in (health.router, auth.router):
         app.include_router(router, prefix="/api")
+    setup_routers = (users, groups, takers, question_sets, exams, deliveries)
+    for module in setup_routers:
+        app.include_router(module.router, prefix="/api")
+    openapi_docs.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
