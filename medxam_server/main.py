@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from medxam_server import __version__
 from medxam_server.api import (
+    attempts,
     auth,
     deliveries,
     exams,
@@ -15,6 +16,7 @@ from medxam_server.api import (
     health,
     problems,
     question_sets,
+    results,
     takers,
     users,
 )
@@ -41,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     problems.install(app, retry_after=settings.retry_after_seconds)
-    for router in (health.router, auth.router):
+    for router in (health.router, auth.router, attempts.router, results.router):
         app.include_router(router, prefix="/api")
     setup_routers = (users, groups, takers, question_sets, exams, deliveries)
     for module in setup_routers:

@@ -1,0 +1,105 @@
+"""Wire models of the attempt endpoints (API.md "Attempts and answers")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from medxam_server.schemas import RequestModel
+
+
+class AttemptOut(BaseModel):
+    id: str
+    delivery_id: str
+    exam_id: str
+    taker_id: str
+    workstation_id: str | None
+    status: Literal["in_progress", "finished", "terminated"]
+    started_at: datetime
+    finished_at: datetime | None
+    score: float | None = Field(description="Points earned; null until scored (finished)")
+    penalty: float | None = Field(description="Points lost to wrong answers")
+    total: float | None = Field(description="score - penalty")
+    max_score: float
+    percent: float | None = Field(description="total / max_score * 100, 2 decimals")
+    passed: bool | None = Field(description="total >= the exam's pass_score")
+    score_source: Literal["auto", "manual"]
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    integrity: Literal["complete", "incomplete", "unverified"]
+
+
+class TakerBrief(BaseModel):
+    id: str
+    candidate_number: str
+    full_name: str
+    email: str | None
+
+
+class ExamBrief(BaseModel):
+    id: str
+    title: str
+    description: str
+    duration_minutes: int
+    pass_score: float
+    question_count: int
+    version: int
+
+
+class DeliveryBrief(BaseModel):
+    id: str
+    title: str
+    exam_id: str
+    group_id: str
+    opens_at: datetime
+    closes_at: datetime
+    location: str | None
+
+
+class AttemptDetailsOut(AttemptOut):
+    taker: TakerBrief
+    exam: ExamBrief
+    delivery: DeliveryBrief
+
+
+class StartIn(RequestModel):
+    delivery_id: UUID
+    taker_id: UUID
+    id: UUID | None = Field(default=None, description="chosen by an offline client")
+    workstation_id: UUID | None = None
+    started_at: AwareDatetime | None = None
+
+
+class FinishIn(RequestModel):
+    finished_at: AwareDatetime | None = None
+
+
+class AnswerIn(RequestModel):
+    question_id: UUID
+    answer: list[str] = Field(max_length=26, description="chosen option labels; [] clears")
+    time_spent_ms: int = Field(ge=0, le=2**53)
+    answered_at: AwareDatetime
+    flagged: bool = False
+
+
+class AnswerOut(BaseModel):
+    question_id: str
+    position: int
+    answer: list[str]
+    time_spent_ms: int
+    answered_at: datetime | None
+    flagged: bool
+    is_correct: bool | None = Field(description="admins only; null for proctors")
+    points_awarded: float | None = Field(
+        description="admins only (points, or minus the penalty); null for proctors"
+    )
+
+
+class ScoreIn(RequestModel):
+    score: float | None = Field(default=None, ge=0, le=1e9)
+    penalty: float | None = Field(default=None, ge=0, le=1e9)
+    reason: str = Field(min_length=1, max_length=2000)

@@ -1,0 +1,167 @@
+"""``/api/attempts``: endpoints 1-8 of the MedXam backend specification."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import select
+
+from medxam_server.api.attempt_schemas import (
+    AnswerIn,
+    AnswerOut,
+    AttemptDetailsOut,
+    AttemptOut,
+    FinishIn,
+    ScoreIn,
+    StartIn,
+)
+from medxam_server.api.deps import AdminDep, ProctorDep, SessionDep
+from medxam_server.models import AttemptQuestion
+from medxam_server.schemas import Page
+from medxam_server.services import attempt_views as views
+from medxam_server.services import attempts
+from medxam_server.services.exam_questions import load_exam_questions
+
+router = APIRouter(prefix="/attempts", tags=["attempts"])
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such attempt"}}
+
+
+def _one(session: SessionDep, attempt_id: UUID) -> dict[str, Any]:
+    attempt = attempts.get_attempt(session, str(attempt_id))
+    return views.attempt_views(session, [attempt])[0]
+
+
+@router.get("", response_model=Page[AttemptOut])
+def list_attempts(
+    session: SessionDep,
+    _user: ProctorDep,
+    taker_id: UUID | None = None,
+    delivery_id: UUID | None = None,
+    exam_id: UUID | None = None,
+    completed: bool | None = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    where = attempts.AttemptFilter(
+        taker_id=str(taker_id) if taker_id else None,
+        delivery_id=str(delivery_id) if delivery_id else None,
+        exam_id=str(exam_id) if exam_id else None,
+        completed=completed,
+    )
+    items, total = attempts.list_attempts(session, where=where, page=page, per_page=per_page)
+    return {
+        "items": views.attempt_views(session, items),
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+    }
+
+
+@router.get("/{attempt_id}", response_model=AttemptOut, responses=NOT_FOUND)
+def get_attempt(session: SessionDep, _user: ProctorDep, attempt_id: UUID) -> dict[str, Any]:
+    return _one(session, attempt_id)
+
+
+@router.get("/{attempt_id}/details", response_model=AttemptDetailsOut, responses=NOT_FOUND)
+def get_attempt_details(session: SessionDep, _user: ProctorDep, attempt_id: UUID) -> dict[str, Any]:
+    return views.details_view(session, attempts.get_attempt(session, str(attempt_id)))
+
+
+@router.post(
+    "/start",
+    response_model=AttemptOut,
+    status_code=201,
+    responses={
+        200: {"description": "The same start again: the existing attempt", "model": AttemptOut},
+        409: {"description": "The id exists with different content"},
+    },
+)
+def start_attempt(
+    body: StartIn, session: SessionDep, user: ProctorDep, response: Response
+) -> dict[str, Any]:
+    attempt, created = attempts.start_attempt(
+        session,
+        user_id=user.id,
+        delivery_id=str(body.delivery_id),
+        taker_id=str(body.taker_id),
+        attempt_id=str(body.id) if body.id else None,
+        workstation_id=str(body.workstation_id) if body.workstation_id else None,
+        started_at=body.started_at,
+    )
+    response.status_code = 201 if created else 200
+    session.flush()
+    return views.attempt_views(session, [attempt])[0]
+
+
+@router.post(
+    "/{attempt_id}/finish",
+    response_model=AttemptOut,
+    responses={**NOT_FOUND, 409: {"description": "The attempt was terminated"}},
+)
+def finish_attempt(
+    session: SessionDep, _user: ProctorDep, attempt_id: UUID, body: FinishIn | None = None
+) -> dict[str, Any]:
+    finished_at = body.finished_at if body else None
+    attempt = attempts.finish_attempt(session, str(attempt_id), finished_at=finished_at)
+    session.flush()
+    return views.attempt_views(session, [attempt])[0]
+
+
+@router.post(
+    "/{attempt_id}/answer",
+    response_model=AnswerOut,
+    responses={**NOT_FOUND, 409: {"description": "The attempt has ended"}},
+)
+def save_answer(
+    body: AnswerIn, session: SessionDep, user: ProctorDep, attempt_id: UUID
+) -> dict[str, Any]:
+    row = attempts.save_answer(
+        session,
+        str(attempt_id),
+        question_id=str(body.question_id),
+        answer=body.answer,
+        time_spent_ms=body.time_spent_ms,
+        answered_at=body.answered_at,
+        flagged=body.flagged,
+    )
+    return _answers(session, [row], row.attempt_id, admin=user.role == "admin")[0]
+
+
+@router.get("/{attempt_id}/answers", response_model=list[AnswerOut], responses=NOT_FOUND)
+def list_answers(session: SessionDep, user: ProctorDep, attempt_id: UUID) -> list[dict[str, Any]]:
+    attempt = attempts.get_attempt(session, str(attempt_id))
+    rows = list(
+        session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id))
+    )
+    return _answers(session, rows, attempt.id, admin=user.role == "admin")
+
+
+def _answers(
+    session: SessionDep, rows: list[AttemptQuestion], attempt_id: str, *, admin: bool
+) -> list[dict[str, Any]]:
+    attempt = attempts.get_attempt(session, attempt_id)
+    questions = load_exam_questions(session, attempt.exam_id) if admin else {}
+    return views.answer_views(rows, questions, with_grading=admin)
+
+
+@router.put(
+    "/{attempt_id}/score",
+    response_model=AttemptOut,
+    responses={**NOT_FOUND, 409: {"description": "The attempt is still in progress"}},
+)
+def update_score(
+    body: ScoreIn, session: SessionDep, user: AdminDep, attempt_id: UUID
+) -> dict[str, Any]:
+    attempt = attempts.update_score(
+        session,
+        str(attempt_id),
+        user_id=user.id,
+        score=body.score,
+        penalty=body.penalty,
+        reason=body.reason,
+    )
+    session.flush()
+    return views.attempt_views(session, [attempt])[0]

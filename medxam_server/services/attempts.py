@@ -1,0 +1,258 @@
+"""Attempts online (endpoints 1-8 of the MedXam backend): start, answer, finish, rescore."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from medxam_server.models import (
+    Attempt,
+    AttemptQuestion,
+    Delivery,
+    GroupMember,
+    ScoreAudit,
+    Taker,
+    new_id,
+    utcnow,
+)
+from medxam_server.services.errors import Conflict, Invalid, NotFound
+from medxam_server.services.exam_questions import answer_problem, load_exam_questions
+from medxam_server.services.points import to_units
+from medxam_server.services.scoring import max_score_units, rescore_attempt
+
+log = logging.getLogger(__name__)
+
+ENDED = ("finished", "terminated")
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptFilter:
+    taker_id: str | None = None
+    delivery_id: str | None = None
+    exam_id: str | None = None
+    completed: bool | None = None  # True: finished or terminated; False: in progress
+
+
+def list_attempts(
+    session: Session, *, where: AttemptFilter, page: int, per_page: int
+) -> tuple[list[Attempt], int]:
+    conditions = []
+    if where.taker_id:
+        conditions.append(Attempt.taker_id == where.taker_id)
+    if where.delivery_id:
+        conditions.append(Attempt.delivery_id == where.delivery_id)
+    if where.exam_id:
+        conditions.append(Attempt.exam_id == where.exam_id)
+    if where.completed is True:
+        conditions.append(Attempt.status.in_(ENDED))
+    elif where.completed is False:
+        conditions.append(Attempt.status == "in_progress")
+    total = session.scalar(select(func.count()).select_from(Attempt).where(*conditions)) or 0
+    items = session.scalars(
+        select(Attempt)
+        .where(*conditions)
+        .order_by(Attempt.started_at.desc(), Attempt.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return list(items), total
+
+
+def get_attempt(session: Session, attempt_id: str) -> Attempt:
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound(f"no attempt {attempt_id}")
+    return attempt
+
+
+def check_start(session: Session, *, delivery_id: str, taker_id: str) -> Delivery:
+    """The delivery, if this taker may start it; ``Invalid`` (422) otherwise."""
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise Invalid(f"no delivery {delivery_id}", errors=[_err("delivery_id", "unknown")])
+    if session.get(Taker, taker_id) is None:
+        raise Invalid(f"no taker {taker_id}", errors=[_err("taker_id", "unknown")])
+    member = session.get(GroupMember, (delivery.group_id, taker_id))
+    if member is None:
+        raise Invalid(
+            "the taker is not in the delivery's group",
+            errors=[_err("taker_id", "not in the delivery's group")],
+        )
+    return delivery
+
+
+def start_attempt(
+    session: Session,
+    *,
+    user_id: str,
+    delivery_id: str,
+    taker_id: str,
+    attempt_id: str | None = None,
+    workstation_id: str | None = None,
+    started_at: datetime | None = None,
+) -> tuple[Attempt, bool]:
+    """(attempt, created). A client-chosen id makes the start idempotent: the same start
+    again answers the same attempt; the same id with other content is a ``Conflict``."""
+    if attempt_id is not None:
+        existing = session.get(Attempt, attempt_id)
+        if existing is not None:
+            _same_start(existing, delivery_id, taker_id, workstation_id, started_at)
+            return existing, False
+    delivery = check_start(session, delivery_id=delivery_id, taker_id=taker_id)
+    attempt = Attempt(
+        id=attempt_id or new_id(),
+        delivery_id=delivery_id,
+        exam_id=delivery.exam_id,
+        taker_id=taker_id,
+        workstation_id=workstation_id,
+        status="in_progress",
+        started_at=started_at or utcnow(),
+        max_score_units=max_score_units(session, delivery.exam_id),
+        score_source="auto",
+        created_by=user_id,
+        integrity="unverified",
+    )
+    try:
+        with session.begin_nested():
+            session.add(attempt)
+    except IntegrityError:
+        # The same id started at the same moment by another request: compare with it.
+        existing = session.get(Attempt, attempt.id)
+        if existing is None:
+            raise
+        _same_start(existing, delivery_id, taker_id, workstation_id, started_at)
+        return existing, False
+    return attempt, True
+
+
+def _same_start(
+    existing: Attempt,
+    delivery_id: str,
+    taker_id: str,
+    workstation_id: str | None,
+    started_at: datetime | None,
+) -> None:
+    same = (
+        existing.delivery_id == delivery_id
+        and existing.taker_id == taker_id
+        and (workstation_id is None or existing.workstation_id == workstation_id)
+        and (started_at is None or existing.started_at == started_at)
+    )
+    if not same:
+        raise Conflict(f"attempt {existing.id} already exists with different content")
+
+
+def finish_attempt(
+    session: Session, attempt_id: str, *, finished_at: datetime | None = None
+) -> Attempt:
+    """Finish and score; finishing a finished attempt changes nothing."""
+    attempt = get_attempt(session, attempt_id)
+    if attempt.status == "finished":
+        return attempt
+    if attempt.status == "terminated":
+        raise Conflict("the attempt was terminated by a proctor; it cannot be finished")
+    attempt.status = "finished"
+    attempt.finished_at = finished_at or utcnow()
+    rescore_attempt(session, attempt)
+    attempt.updated_at = utcnow()
+    return attempt
+
+
+def save_answer(
+    session: Session,
+    attempt_id: str,
+    *,
+    question_id: str,
+    answer: Sequence[str],
+    time_spent_ms: int,
+    answered_at: datetime,
+    flagged: bool,
+) -> AttemptQuestion:
+    """Upsert the answer to one question; ``[]`` clears it. 409 once the attempt ended."""
+    attempt = get_attempt(session, attempt_id)
+    if attempt.status != "in_progress":
+        raise Conflict(f"the attempt is {attempt.status}; answers can no longer change")
+    question = load_exam_questions(session, attempt.exam_id).get(question_id)
+    if question is None:
+        raise Invalid(
+            "the question is not in this attempt's exam",
+            errors=[_err("question_id", "not in the exam")],
+        )
+    problem = answer_problem(question, answer)
+    if problem is not None:
+        raise Invalid(problem, errors=[_err("answer", problem)])
+    values = {
+        "attempt_id": attempt.id,
+        "question_id": question_id,
+        "position": question.position,
+        "answer": list(answer),
+        "time_spent_ms": time_spent_ms,
+        "answered_at": answered_at,
+        "flagged": flagged,
+    }
+    keys = ["attempt_id", "question_id"]
+    if _is_postgres(session):
+        pg = postgresql.insert(AttemptQuestion).values(values)
+        set_pg = {k: pg.excluded[k] for k in values if k not in keys}
+        session.execute(pg.on_conflict_do_update(index_elements=keys, set_=set_pg))
+    else:
+        lite = sqlite.insert(AttemptQuestion).values(values)
+        set_lite = {k: lite.excluded[k] for k in values if k not in keys}
+        session.execute(lite.on_conflict_do_update(index_elements=keys, set_=set_lite))
+    attempt.updated_at = utcnow()
+    session.flush()
+    row = session.get_one(AttemptQuestion, (attempt.id, question_id), populate_existing=True)
+    return row
+
+
+def update_score(
+    session: Session,
+    attempt_id: str,
+    *,
+    user_id: str,
+    score: float | None,
+    penalty: float | None,
+    reason: str,
+) -> Attempt:
+    """An admin's override, kept in ``score_audit`` with author, old and new values."""
+    if score is None and penalty is None:
+        raise Invalid("give a new score, a new penalty or both")
+    if not reason.strip():
+        raise Invalid("a reason is required", errors=[_err("reason", "required")])
+    attempt = get_attempt(session, attempt_id)
+    if attempt.status not in ENDED:
+        raise Conflict("the attempt is still in progress; finish it before changing its score")
+    new_score = to_units(score) if score is not None else attempt.score_units
+    new_penalty = to_units(penalty) if penalty is not None else attempt.penalty_units
+    session.add(
+        ScoreAudit(
+            attempt_id=attempt.id,
+            changed_by=user_id,
+            old_score_units=attempt.score_units,
+            old_penalty_units=attempt.penalty_units,
+            new_score_units=new_score,
+            new_penalty_units=new_penalty,
+            reason=reason,
+        )
+    )
+    attempt.score_units = new_score
+    attempt.penalty_units = new_penalty
+    attempt.score_source = "manual"
+    attempt.updated_at = utcnow()
+    log.info("score of attempt %s changed by %s", attempt.id, user_id)
+    return attempt
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _err(field: str, msg: str) -> dict[str, object]:
+    return {"loc": ["body", field], "msg": msg}
