@@ -1,0 +1,157 @@
+"""The outbox: append-only records for the server, read in ``seq`` order.
+
+Records are appended by the attempt and answer repositories inside their own
+transactions (core.append_record). Here they are read for pushing and marked:
+acknowledged (with the batch), quarantined (with the reason), verified (the server holds
+the attempt complete). Nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, func, select, update
+
+from medxam_desktop.domain.attempt import OutboxCounts, OutboxRecord
+from medxam_desktop.store import models
+from medxam_desktop.store.core import StoreCore
+
+_OUTBOX = models.OUTBOX
+_ACKNOWLEDGED_STATUSES = ("accepted", "duplicate")
+
+
+class OutboxRepository:
+    def __init__(self, core: StoreCore) -> None:
+        self._core = core
+
+    def pending(self, limit: int = 1000, max_bytes: int = 4 * 1024 * 1024) -> list[OutboxRecord]:
+        """The oldest pending records, at most ``limit`` and about ``max_bytes`` of JSON
+        (always at least one record when any is pending)."""
+        query = (
+            select(_OUTBOX).where(_OUTBOX.c.state == "pending").order_by(_OUTBOX.c.seq).limit(limit)
+        )
+        chosen: list[OutboxRecord] = []
+        size = 0
+        with self._core.read() as connection:
+            for row in connection.execute(query):
+                size += len(row.data) + len(row.id) + len(row.kind) + 120
+                if chosen and size > max_bytes:
+                    break
+                chosen.append(_record(row))
+        return chosen
+
+    def records(self, *, attempt_id: str | None = None) -> list[OutboxRecord]:
+        """Every record (of one attempt), in ``seq`` order: for bundles and checks."""
+        query = select(_OUTBOX).order_by(_OUTBOX.c.seq)
+        if attempt_id is not None:
+            query = query.where(_OUTBOX.c.attempt_id == attempt_id)
+        with self._core.read() as connection:
+            return [_record(row) for row in connection.execute(query)]
+
+    def acknowledge(
+        self, results: Iterable[Mapping[str, Any]], *, batch_id: str | None = None
+    ) -> OutboxCounts:
+        """Apply a push receipt's ``results``: accepted/duplicate are acknowledged,
+        rejected are quarantined with their reason. Returns the new counts."""
+        acknowledged: list[dict[str, Any]] = []
+        rejected: list[dict[str, Any]] = []
+        now = self._core.wall()
+        for result in results:
+            status = str(result.get("status", ""))
+            if status in _ACKNOWLEDGED_STATUSES:
+                acknowledged.append({"rid": str(result["id"]), "batch": batch_id, "now": now})
+            elif status == "rejected":
+                reason = str(result.get("reason") or "rejected by the server")
+                rejected.append({"rid": str(result["id"]), "batch": batch_id, "reason": reason})
+        with self._core.write() as connection:
+            if acknowledged:
+                connection.execute(
+                    update(_OUTBOX)
+                    .where(_OUTBOX.c.id == bindparam("rid"), _OUTBOX.c.state == "pending")
+                    .values(state="acknowledged", batch_id=bindparam("batch"),
+                            acknowledged_at=bindparam("now")),
+                    acknowledged,
+                )  # fmt: skip
+            if rejected:
+                connection.execute(
+                    update(_OUTBOX)
+                    .where(_OUTBOX.c.id == bindparam("rid"))
+                    .values(state="quarantined", batch_id=bindparam("batch"),
+                            reason=bindparam("reason")),
+                    rejected,
+                )  # fmt: skip
+        return self.counts()
+
+    def quarantine(self, record_ids: Iterable[str], *, reason: str) -> None:
+        params = [{"rid": record_id, "reason": reason} for record_id in record_ids]
+        if not params:
+            return
+        with self._core.write() as connection:
+            connection.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id == bindparam("rid"))
+                .values(state="quarantined", reason=bindparam("reason")),
+                params,
+            )
+
+    def apply_attempt_results(self, attempts: Iterable[Mapping[str, Any]]) -> None:
+        """A receipt's ``attempts``: keep integrity and receipt code; when the server holds
+        an attempt ``complete``, its records are marked verified."""
+        table = models.ATTEMPTS
+        with self._core.write() as connection:
+            for entry in attempts:
+                attempt_id = str(entry["attempt_id"])
+                values: dict[str, Any] = {"integrity": entry.get("integrity")}
+                if entry.get("receipt_code"):
+                    values["receipt_code"] = entry["receipt_code"]
+                connection.execute(update(table).where(table.c.id == attempt_id).values(values))
+                if entry.get("integrity") == "complete":
+                    connection.execute(
+                        update(_OUTBOX)
+                        .where(_OUTBOX.c.attempt_id == attempt_id)
+                        .values(verified=True)
+                    )
+
+    def resend_after(self, high_water_mark: int) -> int:
+        """The server holds less than was acknowledged (restored from a backup): every
+        acknowledged record above ``high_water_mark`` is pending again. Returns how many."""
+        with self._core.write() as connection:
+            result = connection.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.state == "acknowledged", _OUTBOX.c.seq > high_water_mark)
+                .values(state="pending", verified=False)
+            )
+        return int(result.rowcount)
+
+    def acknowledged_high_water(self) -> int:
+        """The highest ``seq`` such that every record 1..seq is acknowledged (or 0)."""
+        query = select(func.min(_OUTBOX.c.seq)).where(_OUTBOX.c.state != "acknowledged")
+        with self._core.read() as connection:
+            first_open = connection.execute(query).scalar()
+            last = connection.execute(select(func.max(_OUTBOX.c.seq))).scalar() or 0
+        return int(last if first_open is None else first_open - 1)
+
+    def counts(self) -> OutboxCounts:
+        query = select(_OUTBOX.c.state, func.count()).group_by(_OUTBOX.c.state)
+        with self._core.read() as connection:
+            by_state = {state: int(n) for state, n in connection.execute(query)}
+        return OutboxCounts(
+            pending=by_state.get("pending", 0),
+            acknowledged=by_state.get("acknowledged", 0),
+            quarantined=by_state.get("quarantined", 0),
+        )
+
+
+def _record(row: Row[Any]) -> OutboxRecord:
+    return OutboxRecord(
+        id=row.id,
+        seq=row.seq,
+        attempt_id=row.attempt_id,
+        kind=row.kind,
+        at=datetime.fromisoformat(row.at.replace("Z", "+00:00")).astimezone(UTC),
+        data=json.loads(row.data),
+        state=row.state,
+    )
