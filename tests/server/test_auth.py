@@ -59,9 +59,7 @@ def test_login_is_throttled_after_repeated_failures(client: TestClient, admin: S
 
 def test_an_expired_session_is_refused(app: FastAPI, client: TestClient, admin: SignedIn) -> None:
     with transaction(app.state.session_factory) as session:
-        session.execute(
-            update(AuthSession).values(expires_at=utcnow() - timedelta(seconds=1))
-        )
+        session.execute(update(AuthSession).values(expires_at=utcnow() - timedelta(seconds=1)))
     assert client.get("/api/auth/me", headers=admin.headers).status_code == 401
 
 
