@@ -125,17 +125,25 @@ class ApiClient:
         log.info("signed in as user %s (%s)", user.id, user.role)
         return token, user
 
-    def logout(self) -> None:
-        """``POST /api/auth/logout``; the token is dropped here whatever the server says."""
-        try:
-            if self.token:
-                response = self._request("POST", "/auth/logout")
-                if response.status_code not in (200, 204):
-                    log.warning("logout answered HTTP %s", response.status_code)
-        except AuthError:
-            pass  # already expired or revoked: signed out either way
-        finally:
+    def logout(self, token: str | None = None) -> None:
+        """``POST /api/auth/logout`` for ``token`` (default: this client's own token).
+
+        This client's token is dropped whatever the server says; a token that has already
+        expired or been revoked counts as signed out.
+        """
+        token = token or self.token
+        if self.token == token:
             self.token = None
+        if not token:
+            return
+        try:
+            response = self._client.post(
+                "/auth/logout", headers={"Authorization": f"Bearer {token}"}
+            )
+        except httpx.TransportError as exc:
+            raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
+        if response.status_code not in (204, 200, 401):
+            log.warning("logout answered HTTP %s", response.status_code)
 
     def me(self) -> SignedInUser:
         """``GET /api/auth/me``: who the token belongs to (``AuthError`` if it is no good)."""

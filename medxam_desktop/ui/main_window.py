@@ -1,45 +1,71 @@
-"""The workstation's main window: the frame the proctor and candidate screens live in."""
+"""The workstation's main window: the proctor's screens, and the server state below them."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from medxam_desktop import __version__
+from medxam_desktop.domain.content import ExamContent
 from medxam_desktop.errors import user_message
+from medxam_desktop.ui.proctor.flow import ProctorFlow
 
 
 class MainWindow(QMainWindow):
-    """Shows which server the workstation talks to and whether it is reachable."""
+    """Holds the proctor flow; passes an unlocked candidate on with ``candidate_unlocked``.
 
-    def __init__(self, *, server_url: str) -> None:
+    Without a proctor flow (no store yet) it shows a title page, as before.
+    """
+
+    candidate_unlocked = Signal(str, object)  # attempt_id, ExamContent
+
+    def __init__(self, *, server_url: str, proctor_flow: ProctorFlow | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle(f"MedXam Desktop {__version__}")
         self.setAccessibleName("MedXam Desktop")
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        title = QLabel("<h1>MedXam Desktop</h1>", central)
+        self.pages = QStackedWidget(self)
+        self.pages.setObjectName("mainPages")
+        self.pages.setAccessibleName("Screens")
+        title_page = QWidget(self.pages)
+        layout = QVBoxLayout(title_page)
+        title = QLabel("<h1>MedXam Desktop</h1>", title_page)
         title.setObjectName("titleLabel")
         title.setAccessibleName("MedXam Desktop")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.server_label = QLabel(f"Server: {server_url}", central)
+        layout.addWidget(title)
+        layout.addStretch(1)
+        self.pages.addWidget(title_page)
+        self.proctor_flow = proctor_flow
+        if proctor_flow is not None:
+            self.pages.addWidget(proctor_flow)
+            self.pages.setCurrentWidget(proctor_flow)
+            proctor_flow.candidate_unlocked.connect(self._unlocked)
+        self.setCentralWidget(self.pages)
+        self.server_label = QLabel(f"Server: {server_url}", self)
         self.server_label.setObjectName("serverLabel")
         self.server_label.setAccessibleName("Server address")
-        layout.addWidget(title)
-        layout.addWidget(self.server_label)
-        layout.addStretch(1)
-        self.setCentralWidget(central)
         self.connection_label = QLabel("Checking the server…", self)
         self.connection_label.setObjectName("connectionLabel")
         self.connection_label.setAccessibleName("Connection status")
+        self.statusBar().addWidget(self.server_label)
         self.statusBar().addPermanentWidget(self.connection_label)
-        self.resize(900, 640)
+        self.resize(1000, 680)
 
     def show_online(self, server_version: str) -> None:
         self.connection_label.setText(f"Online — server {server_version}")
+        self.connection_label.setToolTip("")
 
     def show_offline(self, error: Exception) -> None:
         """Being offline is a state in the status bar, not an error box."""
         self.connection_label.setText("Offline")
         self.connection_label.setToolTip(user_message(error))
+
+    def show_proctor(self) -> None:
+        """Back to the proctor's screens (after an exam ended)."""
+        if self.proctor_flow is not None:
+            self.pages.setCurrentWidget(self.proctor_flow)
+            self.proctor_flow.setFocus()
+
+    def _unlocked(self, attempt_id: str, content: ExamContent) -> None:
+        self.candidate_unlocked.emit(attempt_id, content)

@@ -1,0 +1,136 @@
+"""The last proctor step: check the candidate, type the start code, unlock.
+
+The code is checked for shape as it is typed (8 characters of the start-code alphabet);
+a code that does not open the package says so, keeps the page, and selects the text so
+the proctor can simply type it again.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from medxam_desktop.domain.package import PackageInfo, RosterEntry
+from medxam_desktop.sync.package import START_CODE_LENGTH, normalise_start_code, start_code_problem
+from medxam_desktop.ui.proctor.widgets import named, page_shortcut
+
+
+class StartCodePage(QWidget):
+    unlock_requested = Signal(str)  # the start code as typed
+    back_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "startCodePage", "Start code")
+        self.candidate_label = named(QLabel(""), "candidateLabel", "Candidate")
+        self.exam_label = named(QLabel(""), "examLabel", "Exam")
+        self.exam_label.setWordWrap(True)
+        hint = named(
+            QLabel(
+                "Check the candidate's identity card, then type the start code from the "
+                "delivery sheet. Dashes and spaces do not matter."
+            ),
+            "startCodeHint",
+            "What to do",
+        )
+        hint.setWordWrap(True)
+        self.code_edit = named(QLineEdit(), "startCodeEdit", "Start code")
+        self.code_edit.setPlaceholderText("XXXX-XXXX")
+        self.code_edit.setMaxLength(START_CODE_LENGTH + 4)
+        code_font = QFont("monospace")
+        code_font.setStyleHint(QFont.StyleHint.TypeWriter)
+        code_font.setPointSize(code_font.pointSize() + 8)
+        self.code_edit.setFont(code_font)
+        self.code_edit.textEdited.connect(self._edited)
+        self.code_edit.returnPressed.connect(self.submit)
+        self.message_label = named(QLabel(""), "startCodeMessageLabel", "Start code message")
+        self.message_label.setWordWrap(True)
+        self.back_button = named(
+            QPushButton("← &Candidates"), "startCodeBackButton", "Back to candidates"
+        )
+        self.unlock_button = named(QPushButton("&Unlock exam"), "unlockButton", "Unlock exam")
+        self.unlock_button.setDefault(True)
+        self.back_button.clicked.connect(self.back_requested)
+        self.unlock_button.clicked.connect(self.submit)
+        page_shortcut(self, "Esc", self._back)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.back_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.unlock_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.candidate_label)
+        layout.addWidget(self.exam_label)
+        layout.addWidget(hint)
+        layout.addWidget(self.code_edit)
+        layout.addWidget(self.message_label)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        self._busy = False
+
+    def show_candidate(self, info: PackageInfo, entry: RosterEntry) -> None:
+        self.candidate_label.setText(f"<h2>{entry.candidate_number} · {entry.full_name}</h2>")
+        self.exam_label.setText(
+            f"{info.exam_title} · {info.duration_minutes} minutes · {info.question_count} "
+            f"questions<br>{info.delivery_title}"
+        )
+        self.code_edit.clear()
+        self.message_label.clear()
+        self.set_busy(False)
+        self.code_edit.setFocus()
+
+    def set_busy(self, busy: bool, text: str = "") -> None:
+        self._busy = busy
+        self.code_edit.setReadOnly(busy)
+        self.back_button.setEnabled(not busy)
+        self._update_button()
+        if text:
+            self.message_label.setText(text)
+
+    def show_refused(self, text: str) -> None:
+        """The code did not open the exam: say why, stay, ready to type again."""
+        self.set_busy(False)
+        self.message_label.setText(text)
+        self.code_edit.selectAll()
+        self.code_edit.setFocus()
+
+    def submit(self) -> None:
+        if self._busy:
+            return
+        problem = start_code_problem(self.code_edit.text())
+        if problem:
+            self.message_label.setText(problem)
+            self.code_edit.setFocus()
+            return
+        self.unlock_requested.emit(self.code_edit.text())
+
+    def _edited(self, text: str) -> None:
+        cursor = self.code_edit.cursorPosition()
+        upper = text.upper()
+        if upper != text:
+            self.code_edit.setText(upper)
+            self.code_edit.setCursorPosition(cursor)
+        typed = normalise_start_code(upper)
+        problem = start_code_problem(upper)
+        # Say what is wrong as soon as it is certain: a bad character, or too many.
+        if problem and (len(typed) >= START_CODE_LENGTH or "never contains" in problem):
+            self.message_label.setText(problem)
+        else:
+            self.message_label.clear()
+        self._update_button()
+
+    def _update_button(self) -> None:
+        ready = start_code_problem(self.code_edit.text()) is None
+        self.unlock_button.setEnabled(ready and not self._busy)
+
+    def _back(self) -> None:
+        if not self._busy:
+            self.back_requested.emit()

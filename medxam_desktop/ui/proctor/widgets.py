@@ -1,0 +1,40 @@
+"""Small helpers shared by the proctor screens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QWidget
+
+W = TypeVar("W", bound=QWidget)
+
+
+def named(widget: W, object_name: str, accessible_name: str) -> W:
+    """Give a widget the names tests and screen readers find it by."""
+    widget.setObjectName(object_name)
+    widget.setAccessibleName(accessible_name)
+    return widget
+
+
+def page_shortcut(
+    page: QWidget, keys: QKeySequence | QKeySequence.StandardKey | str, slot: Callable[[], object]
+) -> QShortcut:
+    """A shortcut live only while the focus is on ``page`` (pages share one window)."""
+    shortcut = QShortcut(QKeySequence(keys), page, slot)
+    shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    return shortcut
+
+
+def local_time(moment: datetime | None) -> str:
+    """A UTC time as the workstation's local date and time, e.g. "Tue 24 Nov 08:00"."""
+    if moment is None:
+        return "—"
+    return moment.astimezone().strftime("%a %d %b %H:%M")
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
