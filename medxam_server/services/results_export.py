@@ -1,0 +1,98 @@
+"""CSV exports of a results summary: the attempts table and the item table.
+
+Numbers are written with Python's shortest round-trip repr, so a CSV cell parses back to
+exactly the value in the JSON summary; an undefined statistic is an empty cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+ATTEMPT_COLUMNS = (
+    "attempt_id",
+    "taker_id",
+    "candidate_number",
+    "full_name",
+    "status",
+    "score",
+    "penalty",
+    "total",
+    "percent",
+    "passed",
+    "finished_at",
+    "integrity",
+)
+ITEM_COLUMNS = (
+    "position",
+    "question_id",
+    "type",
+    "key",
+    "omitted",
+    "p",
+    "point_biserial",
+    "point_biserial_corrected",
+    "upper_p",
+    "lower_p",
+    "discrimination",
+    "flags",
+)
+OPTION_FIELDS = ("count", "proportion", "upper_proportion", "lower_proportion")
+TABLES = ("attempts", "items")
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def attempts_csv(results: dict[str, Any]) -> str:
+    """One row per attempt, in the order of the summary's ``attempts`` list."""
+    rows = ([attempt[column] for column in ATTEMPT_COLUMNS] for attempt in results["attempts"])
+    return _write(ATTEMPT_COLUMNS, rows)
+
+
+def items_csv(results: dict[str, Any]) -> str:
+    """One row per item in exam order; per option label ``<label>_count``, ``_proportion``,
+    ``_upper_proportion`` and ``_lower_proportion`` (empty where an item lacks that label).
+    ``key`` and ``flags`` list labels and flags separated by ``;``."""
+    labels: list[str] = []
+    for item in results["items"]:
+        for option in item["options"]:
+            if option["label"] not in labels:
+                labels.append(option["label"])
+    header = list(ITEM_COLUMNS) + [f"{label}_{f}" for label in labels for f in OPTION_FIELDS]
+    rows = []
+    for item in results["items"]:
+        row = [item[column] for column in ITEM_COLUMNS]
+        by_label = {option["label"]: option for option in item["options"]}
+        for label in labels:
+            option = by_label.get(label)
+            row.extend(option[f] if option else None for f in OPTION_FIELDS)
+        rows.append(row)
+    return _write(header, rows)
+
+
+def _write(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, list):
+        return ";".join(str(part) for part in value)
+    if isinstance(value, float):
+        return repr(value)
+    text = str(value)
+    if isinstance(value, str) and text.startswith(_FORMULA_PREFIXES):
+        return "'" + text  # a name like "=HYPERLINK(...)" must not run in a spreadsheet
+    return text
