@@ -20,7 +20,7 @@ from medxam_desktop.store.core import (
     write_question_timed,
 )
 
-_UPSERT_ANSWER = text(
+_UPSERT_ANSWER = (
     "INSERT INTO answers (attempt_id, question_id, answer, flagged, time_spent_ms, saved_at, seq)"
     " VALUES (:attempt, :question, :answer, :flagged, :ms, :at, :seq)"
     " ON CONFLICT (attempt_id, question_id) DO UPDATE SET answer = excluded.answer,"
@@ -45,9 +45,9 @@ class AnswerRepository:
         ``answer`` is the set of chosen option labels; ``()`` clears the answer."""
         chosen = sorted(set(answer))
         core = self._core
-        with core.write() as connection:
+        with core.write_raw() as db:
             now, wall = core.now_ms(), core.wall()
-            state = load_state(connection, attempt_id)
+            state = load_state(db, attempt_id)
             if state.status is not AttemptStatus.ACTIVE:
                 raise LifecycleError(f"answers are saved only while active ({state.status})")
             state.time, segment = state.time.checkpoint(now)
@@ -55,24 +55,24 @@ class AnswerRepository:
                 state.time, _ = state.time.show(question_id, now)
             own_ms = 0
             if segment is not None and segment.question_id == question_id:
-                insert_segment(connection, attempt_id, segment, wall)
+                insert_segment(db, attempt_id, segment, wall)
                 own_ms = segment.duration_ms
             else:
-                record_segment(connection, attempt_id, segment, wall)
+                record_segment(db, attempt_id, segment, wall)
             seq = state.next_seq
             params = {
                 "attempt": attempt_id, "question": question_id, "answer": json.dumps(chosen),
                 "flagged": flagged, "ms": own_ms, "at": format_wire_time(wall), "seq": seq,
             }  # fmt: skip
-            spent = int(connection.execute(_UPSERT_ANSWER, params).scalar_one())
+            spent = int(db.execute(_UPSERT_ANSWER, params).fetchone()[0])
             data = {
                 "question_id": question_id,
                 "answer": chosen,
                 "time_spent_ms": spent,
                 "flagged": flagged,
             }
-            append_record(connection, state, "answer.saved", data, wall)
-            save_state(connection, state, wall)
+            append_record(db, state, "answer.saved", data, wall)
+            save_state(db, state, wall)
         return SavedAnswer(attempt_id, question_id, tuple(chosen), flagged, spent, seq, wall)
 
     def set_flag(self, attempt_id: str, *, question_id: str, flagged: bool) -> SavedAnswer:
@@ -95,14 +95,14 @@ class AnswerRepository:
     def heartbeat(self, attempt_id: str) -> None:
         """Close and reopen the open segment, so a crash loses at most a heartbeat."""
         core = self._core
-        with core.write() as connection:
+        with core.write_raw() as db:
             now, wall = core.now_ms(), core.wall()
-            state = load_state(connection, attempt_id)
+            state = load_state(db, attempt_id)
             if not state.time.running:
                 return
             state.time, segment = state.time.checkpoint(now)
-            record_segment(connection, attempt_id, segment, wall)
-            save_state(connection, state, wall)
+            record_segment(db, attempt_id, segment, wall)
+            save_state(db, state, wall)
 
     def current(self, attempt_id: str) -> dict[str, AnswerView]:
         """question_id -> answer, flag and cumulative time, for every question touched."""
@@ -115,16 +115,16 @@ class AnswerRepository:
 
     def _show(self, attempt_id: str, question_id: str | None, *, leaving: str | None) -> None:
         core = self._core
-        with core.write() as connection:
+        with core.write_raw() as db:
             now, wall = core.now_ms(), core.wall()
-            state = load_state(connection, attempt_id)
+            state = load_state(db, attempt_id)
             if state.status.is_over:
                 raise LifecycleError(f"the attempt is {state.status}")
             previous = state.time.on_screen
             state.time, segment = state.time.show(question_id, now)
-            record_segment(connection, attempt_id, segment, wall)
+            record_segment(db, attempt_id, segment, wall)
             if leaving is None and previous is not None and previous != question_id:
                 leaving = previous
             if leaving is not None:
-                write_question_timed(connection, state, leaving, wall)
-            save_state(connection, state, wall)
+                write_question_timed(db, state, leaving, wall)
+            save_state(db, state, wall)

@@ -19,6 +19,7 @@ from medxam_desktop.store.core import (
     StoreCore,
     append_record,
     load_state,
+    raw,
     record_segment,
     save_state,
     write_question_timed,
@@ -122,7 +123,7 @@ class AttemptRepository:
             for attempt_id, last_seen in active:
                 lost = downtime_ms(last_seen, wall)
                 reason = f"workstation restarted; {lost // 1000} s of downtime credited"
-                state = load_state(connection, attempt_id)
+                state = load_state(raw(connection), attempt_id)
                 state.time = state.time.recover()
                 self._finish_step(connection, state, "recover", None, reason, {"reason": reason})
                 connection.execute(
@@ -162,7 +163,7 @@ class AttemptRepository:
     def time_up(self, attempt_id: str) -> bool:
         """Automatic submission is due (decided by domain.timing.is_time_up)."""
         with self._core.read() as connection:
-            state = load_state(connection, attempt_id)
+            state = load_state(raw(connection), attempt_id)
         return is_time_up(state.time, self._core.now_ms())
 
     def transitions(self, attempt_id: str) -> list[Transition]:
@@ -192,7 +193,7 @@ class AttemptRepository:
     ) -> AttemptView:
         core = self._core
         with core.write() as connection:
-            state = load_state(connection, attempt_id)
+            state = load_state(raw(connection), attempt_id)
             self._finish_step(connection, state, action, by, reason, dict(data or {}))
         return self.get(attempt_id)
 
@@ -212,10 +213,10 @@ class AttemptRepository:
             state.time = state.time.start(now)
         elif state.time.running:
             state.time, segment = state.time.stop(now)
-            record_segment(connection, state.attempt_id, segment, wall)
+            record_segment(raw(connection), state.attempt_id, segment, wall)
         on_screen = state.time.on_screen
         if after.is_over and on_screen is not None and state.status is not AttemptStatus.CHECKED_IN:
-            write_question_timed(connection, state, on_screen, wall)
+            write_question_timed(raw(connection), state, on_screen, wall)
         stamps: dict[str, Any] = {}
         if action == "start":
             row = connection.execute(
@@ -231,13 +232,15 @@ class AttemptRepository:
             stamps.update(record_count=len(ids), digest=data["digest"])
         if after.is_over:
             stamps["finished_at"] = wall
-        append_record(connection, state, _KINDS[action], _with_context(data, by, on_screen), wall)
+        append_record(
+            raw(connection), state, _KINDS[action], _with_context(data, by, on_screen), wall
+        )
         _evidence(
             connection, state.attempt_id, action, state.status.value, after.value, wall, by,
             on_screen, reason,
         )  # fmt: skip
         state.status = after
-        save_state(connection, state, wall)
+        save_state(raw(connection), state, wall)
         if stamps:
             connection.execute(
                 update(_ATTEMPTS).where(_ATTEMPTS.c.id == state.attempt_id).values(**stamps)
@@ -250,19 +253,19 @@ class AttemptRepository:
         """An extension or an incident: recorded, status unchanged."""
         core = self._core
         with core.write() as connection:
-            state = load_state(connection, attempt_id)
+            state = load_state(raw(connection), attempt_id)
             if state.status.is_over:
                 raise LifecycleError(f"the attempt is already {state.status}")
             now, wall = core.now_ms(), core.wall()
             state.time, segment = state.time.checkpoint(now)
-            record_segment(connection, attempt_id, segment, wall)
+            record_segment(raw(connection), attempt_id, segment, wall)
             if action == "extend":
                 state.time = state.time.extend(int(data["minutes"]))
             on_screen = state.time.on_screen
-            append_record(connection, state, kind, _with_context(data, by, on_screen), wall)
+            append_record(raw(connection), state, kind, _with_context(data, by, on_screen), wall)
             status = state.status.value
             _evidence(connection, attempt_id, action, status, status, wall, by, on_screen, reason)
-            save_state(connection, state, wall)
+            save_state(raw(connection), state, wall)
         return self.get(attempt_id)
 
     def _view(self, row: Row[Any]) -> AttemptView:

@@ -3,8 +3,10 @@ store's monotonic timeline, the outbox append, and the attempt's time state."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator, Mapping
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from medxam_desktop.domain.attempt import format_wire_time
@@ -49,6 +51,8 @@ class StoreCore:
         self.lock = threading.RLock()
         self.mono_offset = 0
         self.workstation_id = ""
+        self._pooled: Any = None
+        self._raw: sqlite3.Connection | None = None
 
     def now_ms(self) -> int:
         """Monotonic ms on the store's timeline, which never runs backwards across restarts."""
@@ -64,9 +68,37 @@ class StoreCore:
             try:
                 with self.engine.begin() as connection:
                     yield connection
-            except (DBAPIError, OSError) as exc:
+            except (DBAPIError, sqlite3.Error, OSError) as exc:
                 log.error("store write failed: %s", type(exc).__name__)
                 raise StoreWriteError(describe(exc)) from exc
+
+    @contextmanager
+    def write_raw(self) -> Iterator[sqlite3.Connection]:
+        """``write`` on the bare sqlite3 connection: the hot path (saving an answer)."""
+        with self.lock:
+            if self._raw is None:
+                self._pooled = self.engine.raw_connection()
+                self._raw = self._pooled.driver_connection
+            db = self._raw
+            assert db is not None
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                yield db
+                db.execute("COMMIT")
+            except (sqlite3.Error, OSError) as exc:
+                _rollback(db)
+                log.error("store write failed: %s", type(exc).__name__)
+                raise StoreWriteError(describe(exc)) from exc
+            except BaseException:
+                _rollback(db)
+                raise
+
+    def close(self) -> None:
+        with self.lock:
+            if self._pooled is not None:
+                self._pooled.close()
+            self._pooled = self._raw = None
+            self.engine.dispose()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -80,26 +112,39 @@ class StoreCore:
                 raise StoreError(describe(exc)) from exc
 
 
-_STATE = text(
+def _rollback(db: sqlite3.Connection) -> None:
+    if db.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+
+
+def raw(connection: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under a SQLAlchemy one, in the same transaction."""
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
+
+
+_STATE = (
     "SELECT status, duration_ms, extension_ms, used_ms, checkpoint_ms, on_screen,"
     " (SELECT coalesce(max(seq), 0) + 1 FROM outbox) FROM attempts WHERE id = :id"
 )
-_SAVE_STATE = text(
+_SAVE_STATE = (
     "UPDATE attempts SET status = :status, used_ms = :used, extension_ms = :extension,"
     " checkpoint_ms = :checkpoint, checkpoint_wall = :wall, on_screen = :on_screen"
     " WHERE id = :id"
 )
-_SEGMENT = text(
+_SEGMENT = (
     "INSERT INTO time_segments (attempt_id, question_id, start_ms, end_ms, ended_at)"
     " VALUES (:attempt, :question, :start, :end, :wall)"
 )
-_ADD_TIME = text(
+_ADD_TIME = (
     "INSERT INTO answers (attempt_id, question_id, answer, flagged, time_spent_ms)"
     " VALUES (:attempt, :question, '[]', 0, :ms) ON CONFLICT (attempt_id, question_id)"
     " DO UPDATE SET time_spent_ms = time_spent_ms + excluded.time_spent_ms"
     " RETURNING time_spent_ms"
 )
-_APPEND = text(
+_APPEND = (
     "INSERT INTO outbox (seq, id, attempt_id, kind, at, data, state, verified)"
     " VALUES (:seq, :id, :attempt, :kind, :at, :data, 'pending', 0)"
 )
@@ -115,8 +160,8 @@ class AttemptState:
     next_seq: int
 
 
-def load_state(connection: Connection, attempt_id: str) -> AttemptState:
-    row = connection.execute(_STATE, {"id": attempt_id}).first()
+def load_state(db: sqlite3.Connection, attempt_id: str) -> AttemptState:
+    row = db.execute(_STATE, {"id": attempt_id}).fetchone()
     if row is None:
         raise LifecycleError("no such attempt on this workstation")
     time_state = AttemptTime(
@@ -126,9 +171,9 @@ def load_state(connection: Connection, attempt_id: str) -> AttemptState:
     return AttemptState(attempt_id, AttemptStatus(row[0]), time_state, row[6])
 
 
-def save_state(connection: Connection, state: AttemptState, wall: datetime) -> None:
+def save_state(db: sqlite3.Connection, state: AttemptState, wall: datetime) -> None:
     t = state.time
-    connection.execute(
+    db.execute(
         _SAVE_STATE,
         {
             "id": state.attempt_id, "status": state.status.value, "used": t.used_ms,
@@ -139,9 +184,9 @@ def save_state(connection: Connection, state: AttemptState, wall: datetime) -> N
 
 
 def insert_segment(
-    connection: Connection, attempt_id: str, segment: Segment, wall: datetime
+    db: sqlite3.Connection, attempt_id: str, segment: Segment, wall: datetime
 ) -> None:
-    connection.execute(
+    db.execute(
         _SEGMENT,
         {
             "attempt": attempt_id, "question": segment.question_id, "start": segment.start_ms,
@@ -151,23 +196,23 @@ def insert_segment(
 
 
 def record_segment(
-    connection: Connection, attempt_id: str, segment: Segment | None, wall: datetime
+    db: sqlite3.Connection, attempt_id: str, segment: Segment | None, wall: datetime
 ) -> None:
     """Keep a closed segment and add it to its question's cumulative time."""
     if segment is None:
         return
-    insert_segment(connection, attempt_id, segment, wall)
-    question_time(connection, attempt_id, segment.question_id, segment.duration_ms)
+    insert_segment(db, attempt_id, segment, wall)
+    question_time(db, attempt_id, segment.question_id, segment.duration_ms)
 
 
-def question_time(connection: Connection, attempt_id: str, question_id: str, add_ms: int) -> int:
+def question_time(db: sqlite3.Connection, attempt_id: str, question_id: str, add_ms: int) -> int:
     """The question's cumulative time after adding ``add_ms`` (creating its row if needed)."""
     params = {"attempt": attempt_id, "question": question_id, "ms": add_ms}
-    return int(connection.execute(_ADD_TIME, params).scalar_one())
+    return int(db.execute(_ADD_TIME, params).fetchone()[0])
 
 
 def append_record(
-    connection: Connection,
+    db: sqlite3.Connection,
     state: AttemptState,
     kind: str,
     data: Mapping[str, Any],
@@ -176,7 +221,7 @@ def append_record(
     """Append one outbox record (seq = the next gapless number); returns (seq, id)."""
     record_id = str(uuid.uuid4())
     seq = state.next_seq
-    connection.execute(
+    db.execute(
         _APPEND,
         {
             "seq": seq, "id": record_id, "attempt": state.attempt_id, "kind": kind,
@@ -188,9 +233,9 @@ def append_record(
 
 
 def write_question_timed(
-    connection: Connection, state: AttemptState, question_id: str, wall: datetime
+    db: sqlite3.Connection, state: AttemptState, question_id: str, wall: datetime
 ) -> None:
     """``question.timed`` with the question's cumulative time so far."""
-    spent = question_time(connection, state.attempt_id, question_id, 0)
+    spent = question_time(db, state.attempt_id, question_id, 0)
     data = {"question_id": question_id, "time_spent_ms": spent}
-    append_record(connection, state, "question.timed", data, wall)
+    append_record(db, state, "question.timed", data, wall)

@@ -67,8 +67,7 @@ class Store:
         return self._core.engine
 
     def close(self) -> None:
-        with self._core.lock:
-            self._core.engine.dispose()
+        self._core.close()
 
     def __enter__(self) -> Self:
         return self

@@ -88,3 +88,11 @@ def package_document(question_count: int = 5, duration_minutes: int = 60) -> dic
 
 def package_bytes(question_count: int = 5, duration_minutes: int = 60) -> bytes:
     return json.dumps(package_document(question_count, duration_minutes)).encode("utf-8")
+
+
+def started_attempt(store: Any, *, taker: int = 0, question_count: int = 5) -> str:
+    """Save the sample package into ``store``, check a candidate in and start; the id."""
+    store.packages.save(package_bytes(question_count=question_count))
+    view = store.attempts.check_in(delivery_id=DELIVERY_ID, taker_id=TAKER_IDS[taker], by="p-1")
+    store.attempts.start(view.id, by="p-1")
+    return str(view.id)
