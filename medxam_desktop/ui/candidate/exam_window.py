@@ -1,0 +1,405 @@
+"""The candidate's exam window: navigator, question, options, review, countdown, saving.
+
+``ExamWindow(store, attempt_id, content, clock)`` shows an attempt the proctor started.
+Everything that touches the store goes through ``ExamSession`` (the single store worker);
+the window only draws. Keys: A–E choose, Left/Right and PageUp/PageDown move, Up/Down
+move between options, S strikes the focused option, F flags, Delete clears,
+Ctrl+=/Ctrl+- zoom, Ctrl+0 normal size, Ctrl+Shift+H high contrast. The window closes
+only with the proctor's PIN (``verify_pin``), or once the exam is submitted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+
+from medxam_desktop.domain.content import ExamContent
+from medxam_desktop.domain.timing import HEARTBEAT_MS, Clock
+from medxam_desktop.ui.candidate.countdown import Countdown
+from medxam_desktop.ui.candidate.dialogs import ConfirmSubmitDialog, PinDialog
+from medxam_desktop.ui.candidate.exam_bars import ActionBar, HeaderBar, SaveErrorBanner
+from medxam_desktop.ui.candidate.exam_session import ExamSession, SaveState
+from medxam_desktop.ui.candidate.navigator import (
+    HIGH_CONTRAST_COLOURS,
+    NORMAL_COLOURS,
+    ExamNavigatorModel,
+    NavigatorView,
+)
+from medxam_desktop.ui.candidate.option_list import OptionList
+from medxam_desktop.ui.candidate.question_view import QuestionView
+from medxam_desktop.ui.candidate.review_page import ReviewPage
+from medxam_desktop.ui.candidate.store_port import ExamStore
+from medxam_desktop.ui.widgets.announce import announce
+from medxam_desktop.ui.widgets.naming import named
+from medxam_desktop.ui.widgets.themes import HIGH_CONTRAST, NORMAL, load_style_sheet
+
+log = logging.getLogger(__name__)
+
+ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)
+NORMAL_ZOOM = ZOOM_STEPS.index(1.0)
+WARNING_SHOWN_MS = 20_000
+BASE_POINT_SIZE = 12.0
+
+
+class ExamWindow(QMainWindow):
+    exam_submitted = Signal(str, bool)  # attempt id, automatic
+    closed_by_proctor = Signal(str)  # attempt id
+
+    def __init__(
+        self,
+        store: ExamStore,
+        attempt_id: str,
+        content: ExamContent,
+        clock: Clock,
+        *,
+        verify_pin: Callable[[str], bool] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        named(self, "examWindow", f"Exam: {content.title}")
+        self.setWindowTitle(content.title)
+        self.content = content
+        self.session = ExamSession(store, attempt_id, content)
+        self.countdown = Countdown(clock, self)
+        self._verify_pin = verify_pin
+        self._close_allowed = False
+        self._pin_dialog: PinDialog | None = None
+        self.confirm_dialog: ConfirmSubmitDialog | None = None
+        self.theme = NORMAL
+        self._zoom = NORMAL_ZOOM
+        self._base_point_size = max(BASE_POINT_SIZE, self.font().pointSizeF())
+        self._build()
+        self._connect()
+        self._bind_keys()
+        self.heartbeat_timer = QTimer(self)
+        self.heartbeat_timer.setObjectName("heartbeatTimer")
+        self.heartbeat_timer.setInterval(HEARTBEAT_MS)
+        self.heartbeat_timer.timeout.connect(self.session.heartbeat)
+        self.set_theme(NORMAL)
+        self._show_question(0)
+        self.resize(1180, 780)
+        self.session.start()
+
+    # -- building ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.header = HeaderBar(self.content.title, self)
+        self.error_banner = SaveErrorBanner(self)
+        self.time_warning = named(QLabel(self), "timeWarning", "Time warning")
+        self.time_warning.hide()
+        self.navigator_model = ExamNavigatorModel([q.id for q in self.content.questions], self)
+        self.navigator = NavigatorView(self)
+        self.navigator.setModel(self.navigator_model)
+        self.question_view = QuestionView(self.content.media, self)
+        most = max((len(q.options) for q in self.content.questions), default=0)
+        self.options = OptionList(most, self)
+        self.actions_bar = ActionBar(self)
+        exam_page = named(QWidget(self), "questionPage", "Question")
+        page_layout = QVBoxLayout(exam_page)
+        page_layout.addWidget(self.question_view, 3)
+        page_layout.addWidget(self.options, 2)
+        page_layout.addWidget(self.actions_bar)
+        self.review_page = ReviewPage(self)
+        self.finished_label = named(QLabel(self), "finishedMessage", "Exam submitted")
+        self.paused_label = named(QLabel(self), "pausedMessage", "Exam paused")
+        for label in (self.finished_label, self.paused_label):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setWordWrap(True)
+        self.pages = named(QStackedWidget(self), "examPages", "Exam")
+        for page in (exam_page, self.review_page, self.finished_label, self.paused_label):
+            self.pages.addWidget(page)
+        self.exam_page = exam_page
+        splitter = named(QSplitter(self), "examSplitter", "Exam")
+        splitter.addWidget(self.navigator)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([260, 920])
+        central = named(QWidget(self), "examCentral", "Exam")
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.header)
+        layout.addWidget(self.error_banner)
+        layout.addWidget(self.time_warning)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+
+    def _connect(self) -> None:
+        s = self.session
+        s.loaded.connect(self._loaded)
+        s.question_changed.connect(lambda _prev, row: self._show_question(row))
+        s.question_state_changed.connect(self._question_state_changed)
+        s.save_state_changed.connect(self._save_state_changed)
+        s.write_failed.connect(self.error_banner.show_words)
+        s.writes_recovered.connect(self.error_banner.hide)
+        s.remaining_known.connect(self._remaining_known)
+        s.submitted.connect(self._submitted)
+        s.submit_failed.connect(self.error_banner.show_words)
+        self.countdown.ticked.connect(self.header.show_time_left)
+        self.countdown.warned.connect(self._warn)
+        self.countdown.expired.connect(self._time_up)
+        self.options.chosen.connect(s.choose)
+        self.options.strike_toggled.connect(s.toggle_strike)
+        self.navigator.clicked.connect(lambda index: self.go_to(index.row()))
+        a = self.actions_bar
+        a.previous.clicked.connect(self.go_previous)
+        a.next.clicked.connect(self.go_next)
+        a.flag.clicked.connect(lambda _checked=False: s.toggle_flag())
+        a.clear.clicked.connect(s.clear)
+        h = self.header
+        h.zoom_in.clicked.connect(lambda: self.zoom(+1))
+        h.zoom_out.clicked.connect(lambda: self.zoom(-1))
+        h.contrast.toggled.connect(lambda on: self.set_theme(HIGH_CONTRAST if on else NORMAL))
+        h.review.clicked.connect(self.show_review)
+        r = self.review_page
+        r.go_to_requested.connect(self._review_go_to)
+        r.back_requested.connect(self.show_questions)
+        r.submit_requested.connect(self.ask_to_submit)
+        self.error_banner.retry.clicked.connect(s.retry)
+
+    def _bind_keys(self) -> None:
+        on_question: list[tuple[str | QKeySequence.StandardKey, Callable[[], None]]] = [
+            ("Right", self.go_next),
+            ("PgDown", self.go_next),
+            ("Left", self.go_previous),
+            ("PgUp", self.go_previous),
+            ("Down", lambda: self.options.move_focus(+1)),
+            ("Up", lambda: self.options.move_focus(-1)),
+            ("F", self.session.toggle_flag),
+            ("S", self._strike_focused),
+            ("Delete", self.session.clear),
+            ("Backspace", self.session.clear),
+        ]
+        for index, letter in enumerate("ABCDE"):
+            on_question.append((letter, partial(self._choose_by_key, index)))
+        for key, action in on_question:
+            self._shortcut(key, action, only_on_questions=True)
+        everywhere: list[tuple[str, Callable[[], None]]] = [
+            ("Ctrl+=", lambda: self.zoom(+1)),
+            ("Ctrl++", lambda: self.zoom(+1)),
+            ("Ctrl+-", lambda: self.zoom(-1)),
+            ("Ctrl+0", lambda: self.zoom(0)),
+            ("Ctrl+Shift+H", self.header.contrast.toggle),
+        ]
+        for key, action in everywhere:
+            self._shortcut(key, action, only_on_questions=False)
+
+    def _shortcut(
+        self,
+        key: str | QKeySequence.StandardKey,
+        action: Callable[[], None],
+        *,
+        only_on_questions: bool,
+    ) -> None:
+        shortcut = QShortcut(QKeySequence(key), self)
+        shortcut.setAutoRepeat(False)
+
+        def fire() -> None:
+            if not only_on_questions or self.pages.currentWidget() is self.exam_page:
+                action()
+
+        shortcut.activated.connect(fire)
+
+    # -- navigation -------------------------------------------------------------------------
+    def go_to(self, row: int) -> bool:
+        return self.session.go_to(row)
+
+    def go_next(self) -> None:
+        self.session.go_to(self.session.row + 1)
+
+    def go_previous(self) -> None:
+        self.session.go_to(self.session.row - 1)
+
+    def _show_question(self, row: int) -> None:
+        question = self.content.questions[row]
+        state = self.session.states[row]
+        heading = f"Question {row + 1} of {len(self.content.questions)}"
+        self.header.position.setText(heading)
+        self.question_view.show_stem(question.id, question.stem, heading=heading)
+        self.options.show_question(question, answer=state.answer, struck=frozenset(state.struck))
+        self.actions_bar.show_flag(state.flagged)
+        self.actions_bar.previous.setEnabled(row > 0)
+        self.actions_bar.next.setEnabled(row < len(self.content.questions) - 1)
+        self.navigator_model.update_entry(row, seen=True)
+        self.navigator_model.set_current(row)
+        self.navigator.scrollTo(self.navigator_model.index(row, 0))
+
+    def _question_state_changed(self, row: int) -> None:
+        state = self.session.states[row]
+        self.navigator_model.update_entry(
+            row,
+            answered=bool(state.answer),
+            flagged=state.flagged,
+            seen=state.seen,
+            unsaved=row in self.session.unsaved_rows(),
+        )
+        if row == self.session.row:
+            self.options.show_state(state.answer, frozenset(state.struck))
+            self.actions_bar.show_flag(state.flagged)
+
+    def _choose_by_key(self, index: int) -> None:
+        question = self.session.question
+        letter = "ABCDE"[index]
+        if letter in question.labels:
+            self.session.choose(letter)
+        elif index < len(question.options):
+            self.session.choose(question.options[index].label)
+
+    def _strike_focused(self) -> None:
+        label = self.options.focused_label()
+        if label is not None:
+            self.session.toggle_strike(label)
+
+    # -- review and submit --------------------------------------------------------------------
+    def show_review(self) -> None:
+        if self.session.finished:
+            return
+        if self.session.blocked:
+            self.session.write_failed.emit(self.error_banner.message.text())
+            return
+        self.review_page.show_states(self.session.states, self.session.unsaved_rows())
+        self.pages.setCurrentWidget(self.review_page)
+
+    def show_questions(self) -> None:
+        if not self.session.finished:
+            self.pages.setCurrentWidget(self.exam_page)
+
+    def _review_go_to(self, row: int) -> None:
+        self.show_questions()
+        self.go_to(row)
+
+    def ask_to_submit(self) -> None:
+        if self.session.finished or self.session.blocked:
+            return
+        states = self.session.states
+        dialog = ConfirmSubmitDialog(
+            self,
+            unanswered=sum(1 for s in states if not s.answer),
+            flagged=sum(1 for s in states if s.flagged),
+        )
+        dialog.accepted.connect(lambda: self.session.submit())
+        dialog.finished.connect(dialog.deleteLater)
+        self.confirm_dialog = dialog
+        dialog.open()
+
+    def _submitted(self, automatic: bool) -> None:
+        self.countdown.stop()
+        self.heartbeat_timer.stop()
+        self.error_banner.hide()
+        why = "The time is up. " if automatic else ""
+        self.finished_label.setText(
+            f"<h2>{why}Your exam has been submitted.</h2><p>Please wait for the proctor.</p>"
+        )
+        self.pages.setCurrentWidget(self.finished_label)
+        self.header.review.setEnabled(False)
+        announce(self, f"{why}Your exam has been submitted.", urgent=True)
+        self.exam_submitted.emit(self.session.attempt_id, automatic)
+
+    # -- time -------------------------------------------------------------------------------
+    def _loaded(self, remaining_ms: int) -> None:
+        for row in range(len(self.content.questions)):
+            self._question_state_changed(row)
+        self._show_question(self.session.row)
+        self.countdown.start(remaining_ms)
+        self.heartbeat_timer.start()
+
+    def _remaining_known(self, remaining_ms: int) -> None:
+        if not self.session.finished and self.pages.currentWidget() is not self.paused_label:
+            self.countdown.start(remaining_ms)
+
+    def _warn(self, minutes: int) -> None:
+        words = f"{minutes} minute{'s' if minutes != 1 else ''} left."
+        self.time_warning.setText(words)
+        self.time_warning.show()
+        announce(self.header.time_left, words, urgent=minutes <= 1)
+        QTimer.singleShot(WARNING_SHOWN_MS, self.time_warning.hide)
+
+    def _time_up(self) -> None:
+        announce(
+            self.header.time_left, "The time is up. Your answers are being submitted.", urgent=True
+        )
+        if self.confirm_dialog is not None:
+            self.confirm_dialog.reject()
+        self.session.submit(automatic=True)
+
+    def show_paused(self, reason: str = "") -> None:
+        """The proctor paused the attempt: hide the question, stop the clock on screen."""
+        self.countdown.stop()
+        self.heartbeat_timer.stop()
+        self.paused_label.setText(f"<h2>The exam is paused.</h2><p>{reason or 'Please wait.'}</p>")
+        self.pages.setCurrentWidget(self.paused_label)
+        announce(self, "The exam is paused.", urgent=True)
+
+    def show_resumed(self) -> None:
+        """The proctor resumed: the time left is read again from the store."""
+        self.pages.setCurrentWidget(self.exam_page)
+        self.heartbeat_timer.start()
+        self.session.heartbeat()
+        announce(self, "The exam continues.", urgent=True)
+
+    # -- view ---------------------------------------------------------------------------------
+    def zoom(self, step: int) -> None:
+        """+1 larger, -1 smaller, 0 back to normal."""
+        self._zoom = (
+            NORMAL_ZOOM if step == 0 else max(0, min(len(ZOOM_STEPS) - 1, self._zoom + step))
+        )
+        self._apply_style()
+
+    @property
+    def zoom_factor(self) -> float:
+        return ZOOM_STEPS[self._zoom]
+
+    def set_theme(self, theme: str) -> None:
+        self.theme = theme
+        self._apply_style()
+        high = theme == HIGH_CONTRAST
+        self.navigator.delegate.colours = HIGH_CONTRAST_COLOURS if high else NORMAL_COLOURS
+        self.navigator.viewport().update()
+        if self.header.contrast.isChecked() != high:
+            self.header.contrast.setChecked(high)
+
+    def _apply_style(self) -> None:
+        """The theme's sheet plus the zoomed font size (a style sheet stops setFont)."""
+        size = self._base_point_size * ZOOM_STEPS[self._zoom]
+        self.setStyleSheet(
+            f"QWidget {{ font-size: {size:.1f}pt; }}\n{load_style_sheet(self.theme)}"
+        )
+
+    def _save_state_changed(self, state: str) -> None:
+        self.header.show_save_state(SaveState(state))
+
+    # -- closing ------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        if self._close_allowed or self.session.finished:
+            self.countdown.stop()
+            self.heartbeat_timer.stop()
+            event.accept()
+            return
+        event.ignore()
+        self.ask_for_pin()
+
+    def close_for_proctor(self) -> None:
+        """Close without a PIN: for the proctor's own console (terminate, end of session)."""
+        self._close_allowed = True
+        self.close()
+
+    def ask_for_pin(self) -> None:
+        if self._pin_dialog is None:
+            self._pin_dialog = PinDialog(self)
+            self._pin_dialog.pin_entered.connect(self._pin_entered)
+        self._pin_dialog.open()
+
+    def _pin_entered(self, pin: str) -> None:
+        dialog = self._pin_dialog
+        assert dialog is not None
+        if self._verify_pin is not None and pin and self._verify_pin(pin):
+            log.info("the proctor closed the exam window of attempt %s", self.session.attempt_id)
+            self._close_allowed = True
+            dialog.accept()
+            self.closed_by_proctor.emit(self.session.attempt_id)
+            self.close()
+        else:
+            log.warning("a wrong PIN was entered to close attempt %s", self.session.attempt_id)
+            dialog.refuse()

@@ -1,0 +1,143 @@
+"""The answer options: checkable buttons that can also be struck through.
+
+Striking an option (right-click, or S on the focused option) is a visual aid only: it
+never changes the answer. The buttons are made once (as many as the longest question
+needs) and reused on every navigation, which keeps moving between questions cheap.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from medxam_desktop.domain.content import Question
+
+
+class OptionButton(QPushButton):
+    """One option: "A" and its text (wrapped); checked when chosen, struck when ruled out."""
+
+    strike_requested = Signal(str)
+
+    def __init__(self, index: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"option{chr(ord('A') + index)}")
+        self.setCheckable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.label = ""
+        self.struck = False
+        self._letter = QLabel(self)
+        self._letter.setObjectName("optionLetter")
+        self._text = QLabel(self)
+        self._text.setObjectName("optionText")
+        self._text.setWordWrap(True)
+        self._text.setTextFormat(Qt.TextFormat.PlainText)
+        for label in (self._letter, self._text):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.toggled.connect(self._mark_labels)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.addWidget(self._letter)
+        layout.addWidget(self._text, 1)
+
+    def show_option(self, label: str, text: str, *, chosen: bool, struck: bool) -> None:
+        self.label = label
+        self._letter.setText(f"{label}.")
+        self._letter.setAccessibleName(f"Option {label}")
+        self._text.setText(text)
+        self._text.setAccessibleName(text or f"Option {label}")
+        self.setAccessibleName(f"Option {label}: {text}")
+        self.setChecked(chosen)
+        self.set_struck(struck)
+
+    def set_struck(self, struck: bool) -> None:
+        self.struck = struck
+        for part in (self._letter, self._text):
+            font = part.font()
+            font.setStrikeOut(struck)
+            part.setFont(font)
+            part.setEnabled(not struck)  # greyed by the theme
+        self.setProperty("struck", struck)
+        self.setAccessibleDescription("struck out" if struck else "")
+
+    def _mark_labels(self, chosen: bool) -> None:
+        """Style sheets cannot follow the button's state into its labels: copy it."""
+        for part in (self._letter, self._text):
+            part.setProperty("chosen", chosen)
+            part.style().unpolish(part)
+            part.style().polish(part)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 (Qt name)
+        self.strike_requested.emit(self.label)
+        event.accept()
+
+
+class OptionList(QWidget):
+    """The options of the question on screen; emits which label was chosen or struck."""
+
+    chosen = Signal(str)
+    strike_toggled = Signal(str)
+
+    def __init__(self, max_options: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("optionList")
+        self.setAccessibleName("Answer options")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.buttons: list[OptionButton] = []
+        for index in range(max_options):
+            button = OptionButton(index, self)
+            button.clicked.connect(lambda _checked=False, b=button: self.chosen.emit(b.label))
+            button.strike_requested.connect(self.strike_toggled)
+            button.installEventFilter(self)
+            layout.addWidget(button)
+            self.buttons.append(button)
+        layout.addStretch(1)
+
+    def show_question(
+        self, question: Question, *, answer: tuple[str, ...], struck: frozenset[str]
+    ) -> None:
+        count = len(question.options)
+        for button, option in zip(self.buttons, question.options, strict=False):
+            button.show_option(
+                option.label,
+                option.text,
+                chosen=option.label in answer,
+                struck=option.label in struck,
+            )
+        for index, button in enumerate(self.buttons):
+            button.setVisible(index < count)
+
+    def show_state(self, answer: tuple[str, ...], struck: frozenset[str]) -> None:
+        """Refresh chosen/struck marks without touching the texts."""
+        for button in self.buttons:
+            if button.isVisible():
+                button.setChecked(button.label in answer)
+                if button.struck != (button.label in struck):
+                    button.set_struck(button.label in struck)
+
+    def focused_label(self) -> str | None:
+        for button in self.buttons:
+            if button.isVisible() and button.hasFocus():
+                return button.label
+        return None
+
+    def move_focus(self, step: int) -> None:
+        """Up/Down: move the keyboard focus to the previous/next visible option."""
+        visible = [b for b in self.buttons if b.isVisible()]
+        if not visible:
+            return
+        current = next((i for i, b in enumerate(visible) if b.hasFocus()), None)
+        target = 0 if current is None else max(0, min(len(visible) - 1, current + step))
+        visible[target].setFocus(Qt.FocusReason.TabFocusReason)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        """Space/Enter on a focused option choose it, like a click (also for multiple)."""
+        if isinstance(watched, OptionButton) and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if not event.isAutoRepeat():
+                    self.chosen.emit(watched.label)
+                return True
+        return False

@@ -1,0 +1,95 @@
+"""The question's stem: Markdown rendered to HTML, images served from the exam's media.
+
+``![](media:NAME)`` in a stem becomes ``<img src="media:NAME">``; ``QuestionView``
+answers those URLs from ``ExamContent.media`` (decoded once, then cached), so no file
+and no network is ever touched. Rendered HTML is cached per question: moving back and
+forth only swaps documents.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import markdown
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from medxam_desktop.domain.content import Media
+
+log = logging.getLogger(__name__)
+
+MEDIA_SCHEME = "media"
+MAX_IMAGE_WIDTH_PX = 720
+_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+
+
+class StemRenderer:
+    """Markdown to HTML, one converter reused (``reset`` between stems) and a cache."""
+
+    def __init__(self) -> None:
+        self._converter = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+        self._cache: dict[str, str] = {}
+
+    def html(self, question_id: str, stem: str) -> str:
+        cached = self._cache.get(question_id)
+        if cached is None:
+            cached = str(self._converter.reset().convert(stem))
+            self._cache[question_id] = cached
+        return cached
+
+
+class MediaImages:
+    """Decoded images by media name, scaled to fit the question view."""
+
+    def __init__(self, media: Mapping[str, Media]) -> None:
+        self._media = media
+        self._images: dict[str, QImage | None] = {}
+
+    def image(self, name: str) -> QImage | None:
+        if name in self._images:
+            return self._images[name]
+        self._images[name] = image = self._decode(name)
+        return image
+
+    def _decode(self, name: str) -> QImage | None:
+        item = self._media.get(name)
+        if item is None:
+            log.warning("a stem refers to media %r, which the package does not hold", name)
+            return None
+        image = QImage.fromData(item.data)
+        if image.isNull():
+            log.warning("media %r (%s) could not be decoded", name, item.content_type)
+            return None
+        if image.width() > MAX_IMAGE_WIDTH_PX:
+            image = image.scaledToWidth(MAX_IMAGE_WIDTH_PX)
+        return image
+
+
+class QuestionView(QTextBrowser):
+    """A read-only view of one stem; links and external resources are never followed."""
+
+    def __init__(self, media: Mapping[str, Media], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("questionStem")
+        self.setAccessibleName("Question")
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self._renderer = StemRenderer()
+        self._images = MediaImages(media)
+
+    def show_stem(self, question_id: str, stem: str, *, heading: str) -> None:
+        self.setHtml(self._renderer.html(question_id, stem))
+        self.setAccessibleDescription(f"{heading}. {self.toPlainText()}")
+        self.verticalScrollBar().setValue(0)
+
+    def loadResource(self, kind: int, url: QUrl | str) -> Any:  # noqa: N802 (Qt name)
+        """Images from the package's media; nothing else is loaded."""
+        qurl = url if isinstance(url, QUrl) else QUrl(url)
+        if qurl.scheme() != MEDIA_SCHEME:
+            return None
+        if kind != QTextDocument.ResourceType.ImageResource.value:
+            return None
+        return self._images.image(qurl.path())
