@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from medxam_desktop.domain.content import ExamContent, parse_content
@@ -31,6 +32,7 @@ class SatExam:
     def settle(self) -> None:
         """Wait until every queued store call has returned and its callback ran."""
         wait_for_all()
+        QApplication.processEvents()  # the callbacks queued by the store worker
         self.qtbot.waitUntil(lambda: self.window.session.idle, timeout=10_000)
 
     def pass_time(self, seconds: int) -> None:

@@ -45,11 +45,14 @@ class Countdown(QObject):
         return self._timer.isActive()
 
     def start(self, remaining_ms: int) -> None:
-        """Count down from ``remaining_ms`` (thresholds already passed are not repeated)."""
+        """Count down from ``remaining_ms``: the first time, and again whenever the store
+        says how much is left (heartbeat, resume, time credited). Thresholds already below
+        the time left at the first start are not announced; later ones are, once each."""
         self._deadline_ms = self._clock.monotonic_ms() + remaining_ms
-        pending = self._warnings_left if self._started else list(WARNING_MINUTES)
-        self._warnings_left = [m for m in pending if remaining_ms > m * 60_000]
-        self._started = True
+        if not self._started:
+            self._warnings_left = [m for m in WARNING_MINUTES if remaining_ms > m * 60_000]
+            self._started = True
+        self._expired = False
         self._timer.start()
         self.tick()
 

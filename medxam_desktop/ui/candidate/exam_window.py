@@ -280,9 +280,14 @@ class ExamWindow(QMainWindow):
             flagged=sum(1 for s in states if s.flagged),
         )
         dialog.accepted.connect(lambda: self.session.submit())
-        dialog.finished.connect(dialog.deleteLater)
+        dialog.finished.connect(self._confirm_closed)
         self.confirm_dialog = dialog
         dialog.open()
+
+    def _confirm_closed(self) -> None:
+        if self.confirm_dialog is not None:
+            self.confirm_dialog.deleteLater()
+            self.confirm_dialog = None
 
     def _submitted(self, automatic: bool) -> None:
         self.countdown.stop()
