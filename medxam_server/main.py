@@ -17,8 +17,10 @@ from medxam_server.api import (
     problems,
     question_sets,
     results,
+    sync,
     takers,
     users,
+    workstations,
 )
 from medxam_server.api import openapi as openapi_docs
 from medxam_server.api.limits import BodySizeLimit
@@ -44,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     problems.install(app, retry_after=settings.retry_after_seconds)
     for router in (health.router, auth.router, attempts.router, results.router):
+        app.include_router(router, prefix="/api")
+    for router in (sync.router, workstations.router):
         app.include_router(router, prefix="/api")
     setup_routers = (users, groups, takers, question_sets, exams, deliveries)
     for module in setup_routers:

@@ -1,0 +1,151 @@
+"""``/api/sync``: batch push, sync state and USB bundle import; ``/api/receipts``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from medxam_server.api.deps import AdminDep, ProctorDep, SessionDep, SettingsDep
+from medxam_server.api.problems import PROBLEM_MEDIA_TYPE
+from medxam_server.api.sync_schemas import PushIn, PushOut, ReceiptOut, SyncStateOut
+from medxam_server.models import utcnow
+from medxam_server.services import bundles, ingest, receipts, workstations
+from medxam_server.services.errors import Invalid
+
+router = APIRouter(tags=["sync"])
+
+PUSH_ERRORS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The same Idempotency-Key is still being processed"},
+    426: {"description": "Unsupported protocol version (body lists supported_protocols)"},
+}
+
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(raw_body)]
+
+
+def unsupported_protocol() -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": "Upgrade required",
+        "status": 426,
+        "detail": "This server does not accept that sync protocol version; "
+        "keep the queue and upgrade the client.",
+        "supported_protocols": list(ingest.SUPPORTED_PROTOCOLS),
+    }
+    return JSONResponse(body, status_code=426, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _parse_push(raw: bytes) -> PushIn | None:
+    """The envelope, or None for an unsupported protocol (checked before anything else)."""
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Invalid(
+            "the body is not JSON", errors=[{"loc": ["body"], "msg": "not JSON"}]
+        ) from exc
+    protocol = document.get("protocol") if isinstance(document, dict) else None
+    if isinstance(protocol, int) and protocol not in ingest.SUPPORTED_PROTOCOLS:
+        return None
+    try:
+        return PushIn.model_validate(document)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from exc
+
+
+@router.post(
+    "/sync/push",
+    response_model=None,
+    responses={200: {"model": PushOut}, **PUSH_ERRORS},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": PushIn.model_json_schema()}},
+        }
+    },
+)
+def push(
+    request: Request,
+    raw: RawBody,
+    user: ProctorDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str, Header(alias="Idempotency-Key")],
+) -> JSONResponse:
+    """Apply a batch of workstation records (rules 1-7 of API.md "Batch sync")."""
+    try:
+        batch_id = str(uuid.UUID(idempotency_key))
+    except ValueError as exc:
+        raise Invalid(
+            "Idempotency-Key must be a UUID",
+            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "not a UUID"}],
+        ) from exc
+    envelope = _parse_push(raw)
+    if envelope is None:
+        return unsupported_protocol()
+    batch = ingest.Batch(
+        batch_id=batch_id,
+        body_hash=hashlib.sha256(raw).hexdigest(),
+        workstation_id=str(envelope.workstation_id),
+        records=envelope.records,
+        user_id=user.id,
+    )
+    receipt = ingest.run_batch(
+        request.app.state.session_factory, batch, secret=settings.resolved_secret()
+    )
+    return JSONResponse(receipt)
+
+
+@router.get("/sync/state", response_model=SyncStateOut)
+def sync_state(session: SessionDep, _user: ProctorDep, workstation_id: uuid.UUID) -> dict[str, Any]:
+    return {
+        "high_water_mark": workstations.sync_state(session, str(workstation_id)),
+        "server_time": utcnow(),
+    }
+
+
+@router.post(
+    "/sync/bundle",
+    response_model=None,
+    responses={200: {"model": PushOut}, **PUSH_ERRORS},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+def import_bundle(
+    request: Request, raw: RawBody, user: AdminDep, settings: SettingsDep
+) -> JSONResponse:
+    """Import a signed USB bundle: checked whole, then applied exactly like a push."""
+    factory = request.app.state.session_factory
+    with factory() as session:
+        try:
+            batch = bundles.parse_bundle(session, raw, user_id=user.id)
+        except ingest.UnsupportedProtocol:
+            return unsupported_protocol()
+    receipt = ingest.run_batch(factory, batch, secret=settings.resolved_secret())
+    return JSONResponse(receipt)
+
+
+@router.get(
+    "/receipts/{receipt_code}",
+    response_model=ReceiptOut,
+    responses={404: {"description": "This server never issued the code"}},
+)
+def verify_receipt(session: SessionDep, _user: AdminDep, receipt_code: str) -> dict[str, Any]:
+    return receipts.verify_receipt(session, receipt_code)

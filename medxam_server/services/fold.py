@@ -1,0 +1,128 @@
+"""The fold: an attempt and its answers are what its kept sync records say, in ``seq`` order.
+
+Pure Python (no database), so the same function rebuilds an attempt from
+``sync_records`` and serves the property tests. Rules (API.md "Batch sync" 3, 6, 7):
+
+- The attempt exists once its ``attempt.started`` record is held.
+- The first ``attempt.finished`` or ``attempt.terminated`` (lowest ``seq``) ends it;
+  answers and times from records with a higher ``seq`` than that end are ignored.
+- A question's answer is the one from the highest-``seq`` valid ``answer.saved``; its
+  ``time_spent_ms`` comes from the highest-``seq`` record carrying one (``answer.saved``
+  or ``question.timed``). An answer naming an option the question does not have (or a
+  question outside the exam) is kept as evidence but has no effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from medxam_server.services.exam_questions import QuestionInfo, answer_problem
+
+ENDING_KINDS = ("attempt.finished", "attempt.terminated")
+
+
+@dataclass(frozen=True, slots=True)
+class FoldRecord:
+    id: str
+    seq: int
+    kind: str
+    at: datetime
+    data: Mapping[str, Any]
+    workstation_id: str
+
+
+@dataclass(slots=True)
+class FoldedAnswer:
+    question_id: str
+    position: int
+    answer: list[str] = field(default_factory=list)
+    answered_at: datetime | None = None
+    flagged: bool = False
+    answer_seq: int = 0
+    time_spent_ms: int = 0
+    time_seq: int = 0
+
+
+@dataclass(slots=True)
+class FoldedAttempt:
+    started: FoldRecord
+    status: str = "in_progress"
+    finished_at: datetime | None = None
+    end: FoldRecord | None = None
+    answers: dict[str, FoldedAnswer] = field(default_factory=dict)
+
+    @property
+    def end_seq(self) -> int | None:
+        return self.end.seq if self.end else None
+
+
+def find_start(records: Iterable[FoldRecord]) -> FoldRecord | None:
+    starts = [r for r in records if r.kind == "attempt.started"]
+    return min(starts, key=lambda r: r.seq) if starts else None
+
+
+def find_end(records: Iterable[FoldRecord]) -> FoldRecord | None:
+    ends = [r for r in records if r.kind in ENDING_KINDS]
+    return min(ends, key=lambda r: r.seq) if ends else None
+
+
+def answer_effect(
+    record: FoldRecord, questions: Mapping[str, QuestionInfo]
+) -> tuple[QuestionInfo, list[str] | None, int | None] | None:
+    """What an ``answer.saved`` or ``question.timed`` record sets: (question, answer or
+    None, time_spent_ms or None); None when it sets nothing."""
+    if record.kind not in ("answer.saved", "question.timed"):
+        return None
+    question = questions.get(str(record.data.get("question_id", "")).lower())
+    if question is None:
+        return None
+    time_ms = record.data.get("time_spent_ms")
+    time_value = time_ms if isinstance(time_ms, int) and not isinstance(time_ms, bool) else None
+    answer: list[str] | None = None
+    if record.kind == "answer.saved":
+        labels = [str(label) for label in record.data.get("answer", [])]
+        if answer_problem(question, labels) is None:
+            answer = labels
+        elif time_value is None:
+            return None
+    return question, answer, time_value
+
+
+def fold_attempt(
+    records: Iterable[FoldRecord], questions: Mapping[str, QuestionInfo]
+) -> FoldedAttempt | None:
+    """The attempt the records describe, or None while its start has not arrived."""
+    ordered = sorted(records, key=lambda r: r.seq)
+    started = find_start(ordered)
+    if started is None:
+        return None
+    folded = FoldedAttempt(started=started)
+    end = find_end(ordered)
+    if end is not None:
+        folded.end = end
+        folded.status = "finished" if end.kind == "attempt.finished" else "terminated"
+        folded.finished_at = end.at
+    for record in ordered:
+        if end is not None and record.seq > end.seq:
+            break
+        effect = answer_effect(record, questions)
+        if effect is None:
+            continue
+        question, answer, time_ms = effect
+        row = folded.answers.get(question.question_id)
+        if row is None:
+            row = folded.answers[question.question_id] = FoldedAnswer(
+                question.question_id, question.position
+            )
+        if answer is not None:
+            row.answer = answer
+            row.answered_at = record.at
+            row.flagged = bool(record.data.get("flagged", False))
+            row.answer_seq = record.seq
+        if time_ms is not None:
+            row.time_spent_ms = time_ms
+            row.time_seq = record.seq
+    return folded

@@ -1,0 +1,404 @@
+"""Batch ingest (API.md "Batch sync", rules 1-7): one call per batch, one transaction.
+
+``ingest_batch`` runs inside the caller's transaction and returns the receipt; the
+caller commits before answering (rule 1). Steps, all set-based:
+
+1. Claim the ``Idempotency-Key`` (rule 5) and lock the workstation's row, so batches of
+   one workstation apply one after another and a key is processed once.
+2. Check every record's shape (``sync_validation``), then what needs the database
+   (start of an unknown delivery, an option the question does not have), in a few
+   queries for the whole batch; rejected records go to ``quarantine`` (rule 4).
+3. Insert the rest with ``ON CONFLICT DO NOTHING``; a record id already held is a
+   duplicate, or a ``conflicting_duplicate`` with an integrity alert (rule 2).
+4. Fold the new records into attempts (``attempt_sync``; rules 3, 6, 7), move the
+   workstation's high-water mark, and keep the receipt with the key.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from medxam_server.db import transaction
+from medxam_server.models import (
+    Attempt,
+    IntegrityAlert,
+    QuarantinedRecord,
+    SyncBatch,
+    SyncRecord,
+    Workstation,
+    utcnow,
+)
+from medxam_server.services import attempt_sync, sync_checks, sync_store
+from medxam_server.services.errors import Conflict, Invalid
+from medxam_server.services.fold import ENDING_KINDS, FoldRecord
+from medxam_server.services.scoring import rescore_attempt
+from medxam_server.services.sync_validation import Rejection, ValidRecord, validate_record
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_PROTOCOLS = (1,)
+RETRYABLE_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
+CONFLICTING_DUPLICATE = "conflicting_duplicate"
+SEQ_CONFLICT = "seq_conflict"
+
+
+class UnsupportedProtocol(Exception):
+    """The batch speaks a protocol version this server does not accept (HTTP 426)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    batch_id: str  # the Idempotency-Key
+    body_hash: str
+    workstation_id: str
+    records: list[Any]
+    user_id: str
+    source: str = "push"  # push | bundle
+
+
+def run_batch(
+    factory: sessionmaker[Session], batch: Batch, *, secret: bytes, retries: int = 3
+) -> dict[str, Any]:
+    """``ingest_batch`` in its own transaction, committed before returning (rule 1).
+
+    A deadlock or serialization failure (two batches touching the same rows) rolls the
+    whole batch back, so it is simply run again.
+    """
+    for attempt in range(retries):
+        try:
+            with transaction(factory) as session:
+                return ingest_batch(session, batch, secret=secret)
+        except DBAPIError as exc:
+            code = getattr(exc.orig, "sqlstate", None)
+            if code not in RETRYABLE_SQLSTATES or attempt == retries - 1:
+                raise
+            log.warning("batch %s hit %s; running it again", batch.batch_id, code)
+    raise AssertionError("unreachable")
+
+
+def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, Any]:
+    """Apply one batch and return its receipt (the same receipt for a replayed key)."""
+    stored = _claim(session, batch)
+    if stored is not None:
+        return stored
+    now = utcnow()
+    ws = batch.workstation_id
+    results: list[dict[str, Any]] = [{} for _ in batch.records]
+    rejected: list[tuple[int, Rejection]] = []
+    candidates: list[tuple[int, ValidRecord]] = []
+    batch_ids: dict[str, str] = {}
+    batch_seqs: set[int] = set()
+    for index, raw in enumerate(batch.records):
+        checked = validate_record(raw)
+        if isinstance(checked, Rejection):
+            rejected.append((index, checked))
+        elif checked.id in batch_ids:
+            if batch_ids[checked.id] == checked.content_hash:
+                results[index] = {"id": checked.id, "status": "duplicate"}
+            else:
+                rejected.append((index, _conflict(checked, CONFLICTING_DUPLICATE)))
+        elif checked.seq in batch_seqs:
+            rejected.append((index, _conflict(checked, SEQ_CONFLICT)))
+        else:
+            batch_ids[checked.id] = checked.content_hash
+            batch_seqs.add(checked.seq)
+            candidates.append((index, checked))
+
+    held = _held(session, [r.id for _, r in candidates])
+    fresh: list[tuple[int, ValidRecord]] = []
+    for index, record in candidates:
+        if record.id not in held:
+            fresh.append((index, record))
+        elif held[record.id] == record.content_hash:
+            results[index] = {"id": record.id, "status": "duplicate"}
+        else:
+            rejected.append((index, _conflict(record, CONFLICTING_DUPLICATE)))
+
+    exams = attempt_sync.ExamCache(session)
+    verdicts = sync_checks.check_against_database(session, [r for _, r in fresh], exams)
+    to_insert: list[tuple[int, ValidRecord]] = []
+    for index, record in fresh:
+        problem = verdicts.get(record.id)
+        if problem is None:
+            to_insert.append((index, record))
+        else:
+            reason, detail = problem
+            rejected.append(
+                (index, Rejection(reason, detail, record.id, record.seq, record.attempt_id))
+            )
+
+    inserted = sync_store.insert_records(
+        session, [_row(record, batch.batch_id, ws, now) for _, record in to_insert]
+    )
+    applied: list[ValidRecord] = []
+    lost = [(i, r) for i, r in to_insert if r.id not in inserted]
+    if lost:  # another transaction committed them first
+        now_held = _held(session, [r.id for _, r in lost])
+        for index, record in lost:
+            if now_held.get(record.id) == record.content_hash:
+                results[index] = {"id": record.id, "status": "duplicate"}
+            else:
+                reason = CONFLICTING_DUPLICATE if record.id in now_held else SEQ_CONFLICT
+                rejected.append((index, _conflict(record, reason)))
+    for index, record in to_insert:
+        if record.id in inserted:
+            results[index] = {"id": record.id, "status": "accepted"}
+            applied.append(record)
+
+    _quarantine(session, batch, rejected, results, now)
+    touched = {r.attempt_id for _, r in candidates}
+    hwm = _advance_high_water_mark(session, ws)
+    summaries = _fold(session, batch, applied, touched, exams, hwm, secret)
+    receipt = {
+        "batch_id": batch.batch_id,
+        "server_time": now.isoformat().replace("+00:00", "Z"),
+        "high_water_mark": hwm,
+        "results": results,
+        "attempts": summaries,
+    }
+    session.execute(
+        update(SyncBatch)
+        .where(SyncBatch.id == batch.batch_id)
+        .values(status="done", receipt=receipt, completed_at=utcnow())
+    )
+    log.info(
+        "batch %s from workstation %s: %d accepted, %d rejected",
+        batch.batch_id,
+        ws,
+        len(applied),
+        len(rejected),
+    )
+    return receipt
+
+
+def _claim(session: Session, batch: Batch) -> dict[str, Any] | None:
+    """Take the key and the workstation's row lock; the stored receipt if already done."""
+    if sync_store.is_postgres(session):
+        key = uuid.UUID(batch.batch_id).int >> 65  # fits a signed bigint
+        taken = session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar()
+        if not taken:
+            raise Conflict("this batch is still being processed; try again shortly")
+    # A write first: on SQLite it takes the database's write lock for the whole batch.
+    ws_insert = sync_store.insert_for(session, Workstation.__table__)
+    session.execute(
+        ws_insert.values(
+            id=batch.workstation_id, high_water_mark=0, last_seen_at=utcnow()
+        ).on_conflict_do_update(index_elements=["id"], set_={"last_seen_at": utcnow()})
+    )
+    existing = session.execute(
+        select(SyncBatch.body_hash, SyncBatch.status, SyncBatch.receipt).where(
+            SyncBatch.id == batch.batch_id
+        )
+    ).first()
+    if existing is not None:
+        body_hash, status, receipt = existing
+        if body_hash != batch.body_hash:
+            raise Invalid("this Idempotency-Key was used for a different batch")
+        if status != "done" or receipt is None:
+            raise Conflict("this batch is still being processed; try again shortly")
+        return dict(receipt)
+    session.add(
+        SyncBatch(
+            id=batch.batch_id,
+            body_hash=batch.body_hash,
+            workstation_id=batch.workstation_id,
+            user_id=batch.user_id,
+            source=batch.source,
+            status="processing",
+        )
+    )
+    session.flush()
+    return None
+
+
+def _held(session: Session, record_ids: list[str]) -> dict[str, str]:
+    """Record id -> content hash, for the ids already kept."""
+    if not record_ids:
+        return {}
+    rows = session.execute(
+        select(SyncRecord.id, SyncRecord.content_hash).where(SyncRecord.id.in_(record_ids))
+    ).all()
+    return {str(rid): content_hash for rid, content_hash in rows}
+
+
+def _conflict(record: ValidRecord, reason: str) -> Rejection:
+    detail = (
+        "a different record with this id is already held; the first copy stays"
+        if reason == CONFLICTING_DUPLICATE
+        else "another record already holds this workstation seq"
+    )
+    return Rejection(reason, detail, record.id, record.seq, record.attempt_id)
+
+
+def _row(record: ValidRecord, batch_id: str, ws: str, now: datetime) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "workstation_id": ws,
+        "seq": record.seq,
+        "attempt_id": record.attempt_id,
+        "kind": record.kind,
+        "at": record.at,
+        "data": record.data,
+        "by": record.by,
+        "question_id": record.question_id,
+        "content_hash": record.content_hash,
+        "batch_id": batch_id,
+        "received_at": now,
+    }
+
+
+def _quarantine(
+    session: Session,
+    batch: Batch,
+    rejected: list[tuple[int, Rejection]],
+    results: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    rows, alerts = [], []
+    for index, rejection in rejected:
+        result: dict[str, Any] = {"id": rejection.record_id, "status": "rejected"}
+        result["reason"] = rejection.reason
+        result["detail"] = rejection.detail
+        results[index] = result
+        rows.append(
+            {
+                "record_id": rejection.record_id,
+                "workstation_id": batch.workstation_id,
+                "batch_id": batch.batch_id,
+                "seq": rejection.seq,
+                "attempt_id": rejection.attempt_id,
+                "reason": rejection.reason,
+                "detail": rejection.detail,
+                "payload": batch.records[index],
+                "received_at": now,
+            }
+        )
+        if rejection.reason in (CONFLICTING_DUPLICATE, SEQ_CONFLICT):
+            alerts.append(
+                {
+                    "kind": rejection.reason,
+                    "attempt_id": rejection.attempt_id,
+                    "record_id": rejection.record_id,
+                    "workstation_id": batch.workstation_id,
+                    "detail": rejection.detail,
+                    "created_at": now,
+                }
+            )
+    sync_store.insert_rows(session, QuarantinedRecord.__table__, rows)
+    sync_store.insert_rows(session, IntegrityAlert.__table__, alerts)
+
+
+def _advance_high_water_mark(session: Session, ws: str) -> int:
+    """Highest N such that every seq 1..N of the workstation is held (kept or quarantined)."""
+    hwm = session.scalar(select(Workstation.high_water_mark).where(Workstation.id == ws)) or 0
+    above = set(
+        session.scalars(
+            select(SyncRecord.seq).where(SyncRecord.workstation_id == ws, SyncRecord.seq > hwm)
+        )
+    )
+    above.update(
+        s
+        for s in session.scalars(
+            select(QuarantinedRecord.seq).where(
+                QuarantinedRecord.workstation_id == ws, QuarantinedRecord.seq > hwm
+            )
+        )
+        if s is not None
+    )
+    start = hwm
+    while hwm + 1 in above:
+        hwm += 1
+    if hwm != start:
+        session.execute(update(Workstation).where(Workstation.id == ws).values(high_water_mark=hwm))
+    return hwm
+
+
+def _fold(
+    session: Session,
+    batch: Batch,
+    applied: list[ValidRecord],
+    touched: set[str],
+    exams: attempt_sync.ExamCache,
+    hwm: int,
+    secret: bytes,
+) -> list[dict[str, Any]]:
+    """Apply the new records to their attempts; one receipt entry per attempt touched."""
+    by_attempt: dict[str, list[FoldRecord]] = defaultdict(list)
+    for r in applied:
+        by_attempt[r.attempt_id].append(
+            FoldRecord(r.id, r.seq, r.kind, r.at, r.data, batch.workstation_id)
+        )
+    ids = sorted(touched)
+    attempts = {a.id: a for a in session.scalars(select(Attempt).where(Attempt.id.in_(ids)))}
+    markers = attempt_sync.marker_seqs(session, ids)
+    upserts: list[dict[str, object]] = []
+    rescore: list[Attempt] = []
+    for attempt_id in sorted(by_attempt):
+        records = by_attempt[attempt_id]
+        attempt = attempts.get(attempt_id)
+        rebuild = any(r.kind in ENDING_KINDS for r in records) or (
+            attempt is None and any(r.kind == "attempt.started" for r in records)
+        )
+        if rebuild:
+            rebuilt = attempt_sync.recompute_attempt(
+                session, attempt_id, user_id=batch.user_id, secret=secret, exams=exams
+            )
+            if rebuilt is not None:
+                attempts[attempt_id] = rebuilt
+        elif attempt is not None:
+            end_seq = attempt_sync.end_seq_of(markers.get(attempt_id, {}))
+            rows = attempt_sync.apply_incremental(
+                session, attempt, records, end_seq=end_seq, exams=exams
+            )
+            upserts.extend(rows)
+            if rows and attempt.status != "in_progress":
+                rescore.append(attempt)
+    sync_store.upsert_answers(session, upserts)
+    for attempt in rescore:
+        rescore_attempt(session, attempt, exams.questions(attempt.exam_id))
+        attempt.updated_at = utcnow()
+    counts = _record_counts(session, ids)
+    summaries = []
+    for attempt_id in ids:
+        attempt = attempts.get(attempt_id)
+        missing: list[int] = []
+        marks = markers.get(attempt_id, {})
+        if attempt is not None and attempt.digest is not None and "attempt.finished" in marks:
+            missing = attempt_sync.check_integrity(
+                session,
+                attempt,
+                start_seq=marks.get("attempt.started", 0),
+                finish_seq=marks["attempt.finished"],
+                hwm=hwm,
+            )
+        summaries.append(
+            {
+                "attempt_id": attempt_id,
+                "records": counts.get(attempt_id, 0),
+                "integrity": attempt.integrity if attempt is not None else "unverified",
+                "missing_seq": missing,
+                "receipt_code": attempt.receipt_code if attempt is not None else None,
+            }
+        )
+    session.flush()
+    return summaries
+
+
+def _record_counts(session: Session, attempt_ids: list[str]) -> dict[str, int]:
+    if not attempt_ids:
+        return {}
+    rows = session.execute(
+        select(SyncRecord.attempt_id, func.count())
+        .where(SyncRecord.attempt_id.in_(attempt_ids))
+        .group_by(SyncRecord.attempt_id)
+    ).all()
+    return {str(attempt_id): count for attempt_id, count in rows}

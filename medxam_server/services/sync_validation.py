@@ -1,0 +1,176 @@
+"""Checking one sync record's shape (no database): plain dict checks, cheap per record.
+
+A record that fails is rejected with one of the ``reason`` codes below; the rest of its
+batch still applies. Unknown top-level record fields are refused (as everywhere in the
+API); unknown fields inside ``data`` are kept and ignored, so a newer workstation can
+add detail without breaking an older server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
+RECORD_FIELDS = frozenset({"id", "seq", "attempt_id", "kind", "at", "data", "by", "question_id"})
+MAX_SEQ = 2**62
+MAX_MS = 2**53
+MAX_TEXT = 4000
+
+# Field rules per kind: name -> (check, required).
+_UUID, _LABELS, _MS, _BOOL, _MINUTES, _TEXT, _COUNT, _HEX = range(8)
+KIND_FIELDS: dict[str, dict[str, tuple[int, bool]]] = {
+    "attempt.started": {"delivery_id": (_UUID, True), "taker_id": (_UUID, True)},
+    "answer.saved": {
+        "question_id": (_UUID, True),
+        "answer": (_LABELS, True),
+        "time_spent_ms": (_MS, False),
+        "flagged": (_BOOL, False),
+    },
+    "question.timed": {"question_id": (_UUID, True), "time_spent_ms": (_MS, True)},
+    "attempt.paused": {},
+    "attempt.resumed": {},
+    "attempt.time_extended": {"minutes": (_MINUTES, True), "reason": (_TEXT, False)},
+    "attempt.incident": {"category": (_TEXT, True), "note": (_TEXT, False)},
+    "attempt.terminated": {"reason": (_TEXT, True)},
+    "attempt.finished": {"record_count": (_COUNT, True), "digest": (_HEX, True)},
+}
+
+# Reasons a record is rejected (the ``reason`` of a ``rejected`` result).
+MALFORMED = "malformed"  # not an object, or a field with the wrong type or format
+UNKNOWN_FIELD = "unknown_field"
+UNKNOWN_KIND = "unknown_kind"
+
+
+@dataclass(frozen=True, slots=True)
+class ValidRecord:
+    id: str  # lower-case, hyphenated
+    seq: int
+    attempt_id: str
+    kind: str
+    at: datetime
+    data: dict[str, Any]
+    by: str | None
+    question_id: str | None
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    reason: str
+    detail: str
+    record_id: str | None
+    seq: int | None
+    attempt_id: str | None
+
+
+def canonical_json(value: Any) -> bytes:
+    """Canonical JSON (contracts.md): sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _uuid(value: Any) -> str | None:
+    return value.lower() if isinstance(value, str) and UUID_RE.match(value) else None
+
+
+def _int(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _check(rule: int, value: Any) -> bool:
+    if rule == _UUID:
+        return _uuid(value) is not None
+    if rule == _LABELS:
+        return (
+            isinstance(value, list)
+            and len(value) <= 26
+            and all(isinstance(v, str) and 0 < len(v) <= 8 for v in value)
+        )
+    if rule == _MS:
+        return _int(value, 0, MAX_MS)
+    if rule == _BOOL:
+        return isinstance(value, bool)
+    if rule == _MINUTES:
+        return _int(value, -1440, 1440)
+    if rule == _TEXT:
+        return isinstance(value, str) and len(value) <= MAX_TEXT
+    if rule == _COUNT:
+        return _int(value, 0, MAX_SEQ)
+    return isinstance(value, str) and HEX64_RE.match(value) is not None
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def validate_record(raw: Any) -> ValidRecord | Rejection:
+    """The record, checked and normalised; or why it cannot be accepted."""
+    if not isinstance(raw, dict):
+        return Rejection(MALFORMED, "a record must be a JSON object", None, None, None)
+    record_id = _uuid(raw.get("id"))
+    seq = raw.get("seq")
+    seq = seq if _int(seq, 1, MAX_SEQ) else None
+    attempt_id = _uuid(raw.get("attempt_id"))
+    kept_id = record_id or (str(raw.get("id"))[:64] if raw.get("id") is not None else None)
+    kept_attempt = attempt_id or (
+        str(raw.get("attempt_id"))[:64] if raw.get("attempt_id") is not None else None
+    )
+
+    def reject(reason: str, detail: str) -> Rejection:
+        return Rejection(reason, detail, kept_id, seq, kept_attempt)
+
+    extra = raw.keys() - RECORD_FIELDS
+    if extra:
+        return reject(UNKNOWN_FIELD, f"unknown record field(s): {', '.join(sorted(extra))}")
+    if record_id is None:
+        return reject(MALFORMED, "id must be a UUID")
+    if seq is None:
+        return reject(MALFORMED, "seq must be an integer >= 1")
+    if attempt_id is None:
+        return reject(MALFORMED, "attempt_id must be a UUID")
+    kind = raw.get("kind")
+    rules = KIND_FIELDS.get(kind) if isinstance(kind, str) else None
+    if rules is None:
+        return reject(UNKNOWN_KIND, f"unknown kind {str(kind)[:40]!r}")
+    at = _time(raw.get("at"))
+    if at is None:
+        return reject(MALFORMED, "at must be an RFC 3339 time with a time zone")
+    data = raw.get("data", {})
+    if not isinstance(data, dict):
+        return reject(MALFORMED, "data must be an object")
+    for name, (rule, required) in rules.items():
+        if name not in data:
+            if required:
+                return reject(MALFORMED, f"data.{name} is required for {kind}")
+        elif not _check(rule, data[name]):
+            return reject(MALFORMED, f"data.{name} has the wrong type or format")
+    by = raw.get("by")
+    question_id = raw.get("question_id")
+    if by is not None and _uuid(by) is None:
+        return reject(MALFORMED, "by must be a UUID")
+    if question_id is not None and _uuid(question_id) is None:
+        return reject(MALFORMED, "question_id must be a UUID")
+    return ValidRecord(
+        id=record_id,
+        seq=seq,
+        attempt_id=attempt_id,
+        kind=str(kind),
+        at=at,
+        data=data,
+        by=by.lower() if by else None,
+        question_id=question_id.lower() if question_id else None,
+        content_hash=hashlib.sha256(canonical_json(raw)).hexdigest(),
+    )

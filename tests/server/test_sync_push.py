@@ -1,0 +1,249 @@
+"""``POST /api/sync/push`` and ``GET /api/sync/state``: rules 1-7 of API.md, F4 and F5."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from medxam_server.db import transaction
+from medxam_server.models import IntegrityAlert, QuarantinedRecord, SyncRecord
+from tests.server.conftest import SignedIn
+from tests.server.factories import Setup, make_setup, multiple, single
+from tests.server.workstation_sim import WorkstationSim, push, statuses
+
+
+@pytest.fixture
+def setup(app: FastAPI, admin: SignedIn) -> Setup:
+    with transaction(app.state.session_factory) as session:
+        return make_setup(
+            session,
+            questions=[single("B", penalty=0.5), multiple("A", "C", points=2), single("D")],
+            takers=2,
+        )
+
+
+def count(app: FastAPI, model: Any) -> int:
+    with transaction(app.state.session_factory) as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def answers(client: TestClient, who: SignedIn, attempt_id: str) -> dict[str, Any]:
+    response = client.get(f"/api/attempts/{attempt_id}/answers", headers=who.headers)
+    assert response.status_code == 200, response.text
+    return {a["question_id"]: (a["answer"], a["time_spent_ms"]) for a in response.json()}
+
+
+def test_a_whole_attempt_in_one_batch_is_scored_complete_and_has_a_receipt(
+    client: TestClient, proctor: SignedIn, admin: SignedIn, setup: Setup
+) -> None:
+    ws, attempt_id = WorkstationSim(), str(uuid.uuid4())
+    q1, q2, q3 = setup.question_ids
+    ws.start(attempt_id, setup.delivery_id, setup.taker_ids[0])
+    ws.answer(attempt_id, q1, ["A"], 1000)
+    ws.answer(attempt_id, q2, ["C", "A"], 2000)
+    ws.timed(attempt_id, q3, 500)
+    ws.answer(attempt_id, q1, ["B"], 3000)
+    ws.finish(attempt_id)
+    response = push(client, proctor, ws.id, ws.records)
+    assert response.status_code == 200, response.text
+    receipt = response.json()
+    assert statuses(response) == ["accepted"] * 6
+    assert receipt["high_water_mark"] == 6
+    [summary] = receipt["attempts"]
+    assert summary["attempt_id"] == attempt_id and summary["records"] == 6
+    assert (summary["integrity"], summary["missing_seq"]) == ("complete", [])
+    code = summary["receipt_code"]
+    assert len(code) == 9 and code[4] == "-"
+
+    attempt = client.get(f"/api/attempts/{attempt_id}", headers=proctor.headers).json()
+    assert attempt["status"] == "finished" and attempt["integrity"] == "complete"
+    assert (attempt["score"], attempt["total"], attempt["max_score"]) == (3, 3, 4)
+    assert attempt["workstation_id"] == ws.id and attempt["created_by"] == proctor.user_id
+    assert answers(client, proctor, attempt_id) == {
+        q1: (["B"], 3000),
+        q2: (["C", "A"], 2000),
+        q3: ([], 500),
+    }
+    verified = client.get(f"/api/receipts/{code.lower().replace('-', '')}", headers=admin.headers)
+    assert verified.status_code == 200, verified.text
+    body = verified.json()
+    assert body["attempt_id"] == attempt_id and body["integrity"] == "complete"
+    assert body["record_count"] == 5 and body["taker"]["id"] == setup.taker_ids[0]
+    assert client.get(f"/api/receipts/{code}", headers=proctor.headers).status_code == 403
+    assert client.get("/api/receipts/AAAA-AAAA", headers=admin.headers).status_code == 404
+    state = client.get(f"/api/sync/state?workstation_id={ws.id}", headers=proctor.headers)
+    assert state.json()["high_water_mark"] == 6
+    unknown = client.get(f"/api/sync/state?workstation_id={uuid.uuid4()}", headers=proctor.headers)
+    assert unknown.json()["high_water_mark"] == 0
+
+
+def test_idempotency_key_replays_the_receipt_and_refuses_another_body(
+    app: FastAPI, client: TestClient, proctor: SignedIn, setup: Setup
+) -> None:
+    ws, attempt_id, key = WorkstationSim(), str(uuid.uuid4()), str(uuid.uuid4())
+    ws.start(attempt_id, setup.delivery_id, setup.taker_ids[0])
+    ws.answer(attempt_id, setup.question_ids[0], ["B"])
+    first = push(client, proctor, ws.id, ws.records, key=key)
+    again = push(client, proctor, ws.id, ws.records, key=key)
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    other = push(client, proctor, ws.id, ws.records[:1], key=key)
+    assert other.status_code == 422
+    assert other.headers["content-type"] == "application/problem+json"
+    # F2, answer lost after commit: the workstation resends under a new key too.
+    resent = push(client, proctor, ws.id, ws.records)
+    assert statuses(resent) == ["duplicate", "duplicate"]
+    assert count(app, SyncRecord) == 2
+    no_key = client.post(
+        "/api/sync/push",
+        json={"protocol": 1, "workstation_id": ws.id, "records": []},
+        headers=proctor.headers,
+    )
+    assert no_key.status_code == 422
+    bad_key = push(client, proctor, ws.id, [], key="not-a-uuid")
+    assert bad_key.status_code == 422
+
+
+def test_conflicting_duplicates_and_reused_seqs_are_rejected_and_alerted(
+    app: FastAPI, client: TestClient, proctor: SignedIn, setup: Setup
+) -> None:
+    ws, attempt_id = WorkstationSim(), str(uuid.uuid4())
+    ws.start(attempt_id, setup.delivery_id, setup.taker_ids[0])
+    original = ws.answer(attempt_id, setup.question_ids[0], ["B"])
+    push(client, proctor, ws.id, ws.records)
+    forged = {**original, "data": {**original["data"], "answer": ["A"]}}
+    reused_seq = {**original, "id": str(uuid.uuid4())}
+    response = push(client, proctor, ws.id, [forged, reused_seq])
+    assert [(r["status"], r["reason"]) for r in response.json()["results"]] == [
+        ("rejected", "conflicting_duplicate"),
+        ("rejected", "seq_conflict"),
+    ]
+    assert answers(client, proctor, attempt_id)[setup.question_ids[0]][0] == ["B"]
+    assert count(app, SyncRecord) == 2
+    assert count(app, IntegrityAlert) == 2
+    assert count(app, QuarantinedRecord) == 2
+
+
+def test_f5_an_invalid_record_is_quarantined_and_the_rest_flows(
+    app: FastAPI, client: TestClient, proctor: SignedIn, setup: Setup
+) -> None:
+    ws, attempt_id = WorkstationSim(), str(uuid.uuid4())
+    q1, q2, _ = setup.question_ids
+    ws.start(attempt_id, setup.delivery_id, setup.taker_ids[0])
+    ws.answer(attempt_id, q1, ["Z"])  # no option Z
+    ws.answer(attempt_id, q2, ["A"])
+    broken = ws.record(attempt_id, "answer.saved", {"question_id": q1, "answer": "B"})
+    ws.record(attempt_id, "attempt.paused", {})["colour"] = "red"
+    response = push(client, proctor, ws.id, ws.records)
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["accepted", "rejected", "accepted"] + ["rejected"] * 2
+    assert [r.get("reason") for r in results[1::2]] == ["unknown_option", "malformed"]
+    assert results[4]["reason"] == "unknown_field"
+    assert results[3]["id"] == broken["id"]
+    assert response.json()["high_water_mark"] == 5  # quarantined records are held too
+    with transaction(app.state.session_factory) as session:
+        kept = session.scalars(select(QuarantinedRecord)).all()
+        assert {q.record_id for q in kept} == {results[i]["id"] for i in (1, 3, 4)}
+        assert all(q.payload["attempt_id"] == attempt_id for q in kept)
+    later = ws.answer(attempt_id, q1, ["B"])
+    assert statuses(push(client, proctor, ws.id, [later])) == ["accepted"]
+    assert answers(client, proctor, attempt_id)[q1][0] == ["B"]
+    unknown_field = {"protocol": 1, "workstation_id": ws.id, "records": [], "extra": 1}
+    headers = {**proctor.headers, "Idempotency-Key": str(uuid.uuid4())}
+    assert client.post("/api/sync/push", json=unknown_field, headers=headers).status_code == 422
+    not_json = client.post("/api/sync/push", content=b"{nope", headers=headers)
+    assert not_json.status_code == 422
+
+
+def test_f4_out_of_order_batches_end_with_the_highest_seq(
+    client: TestClient, proctor: SignedIn, setup: Setup
+) -> None:
+    ws, attempt_id = WorkstationSim(), str(uuid.uuid4())
+    q1, q2, _ = setup.question_ids
+    ws.start(attempt_id, setup.delivery_id, setup.taker_ids[0])
+    ws.answer(attempt_id, q1, ["A"], 100)
+    ws.answer(attempt_id, q2, ["A"], 100)
+    early = list(ws.records)
+    ws.answer(attempt_id, q1, ["C"], 900)
+    ws.timed(attempt_id, q2, 700)
+    late = ws.records[len(early) :]
+    first = push(client, proctor, ws.id, late)  # arrives first: kept, start not here yet
+    assert statuses(first) == ["accepted", "accepted"]
+    assert first.json()["high_water_mark"] == 0
+    assert first.json()["attempts"][0]["integrity"] == "unverified"
+    assert client.get(f"/api/attempts/{attempt_id}", headers=proctor.headers).status_code == 404
+    second = push(client, proctor, ws.id, early)
+    assert second.json()["high_water_mark"] == 5
+    assert answers(client, proctor, attempt_id) == {q1: (["C"], 900), q2: (["A"], 700)}
+    # and an old answer arriving once more late changes nothing
+    assert statuses(push(client, proctor, ws.id, early[1:2])) == ["duplicate"]
+    assert answers(client, proctor, attempt_id)[q1] == (["C"], 900)
+
+
+def test_a_missing_record_makes_the_attempt_incomplete_until_it_arrives(
+    client: TestClient, proctor: SignedIn, setup: Setup
+) -> None:
+    ws, attempt_id = WorkstationSim(), str(uuid.uuid4())
+    q1, q2, _ = setup.question_ids
+    ws.start(attempt_id, setup.delivery_id, setup.taker_ids[0])
+    ws.answer(attempt_id, q1, ["B"])
+    missing = ws.answer(attempt_id, q2, ["A", "C"])
+    ws.finish(attempt_id)
+    held = [r for r in ws.records if r is not missing]
+    response = push(client, proctor, ws.id, held).json()
+    summary = response["attempts"][0]
+    assert (summary["integrity"], summary["missing_seq"]) == ("incomplete", [3])
+    assert response["high_water_mark"] == 2
+    attempt = client.get(f"/api/attempts/{attempt_id}", headers=proctor.headers).json()
+    assert attempt["integrity"] == "incomplete" and attempt["score"] == 1
+    summary = push(client, proctor, ws.id, [missing]).json()["attempts"][0]
+    assert (summary["integrity"], summary["missing_seq"]) == ("complete", [])
+    attempt = client.get(f"/api/attempts/{attempt_id}", headers=proctor.headers).json()
+    assert attempt["integrity"] == "complete" and attempt["score"] == 3  # rescored
+
+
+def test_a_wrong_digest_is_incomplete_with_nothing_missing_and_alerted(
+    app: FastAPI, client: TestClient, proctor: SignedIn, setup: Setup
+) -> None:
+    ws, attempt_id = WorkstationSim(), str(uuid.uuid4())
+    ws.start(attempt_id, setup.delivery_id, setup.taker_ids[0])
+    ws.finish(attempt_id, extra_count=1)
+    summary = push(client, proctor, ws.id, ws.records).json()["attempts"][0]
+    assert (summary["integrity"], summary["missing_seq"]) == ("incomplete", [])
+    assert count(app, IntegrityAlert) == 1
+
+
+def test_starts_are_checked_against_deliveries_and_groups(
+    client: TestClient, proctor: SignedIn, setup: Setup
+) -> None:
+    ws = WorkstationSim()
+    ws.start(str(uuid.uuid4()), str(uuid.uuid4()), setup.taker_ids[0])
+    ws.start(str(uuid.uuid4()), setup.delivery_id, str(uuid.uuid4()))
+    response = push(client, proctor, ws.id, ws.records)
+    assert [r["reason"] for r in response.json()["results"]] == [
+        "unknown_delivery",
+        "unknown_taker",
+    ]
+
+
+def test_an_unsupported_protocol_is_426_with_the_supported_list(
+    app: FastAPI, client: TestClient, proctor: SignedIn
+) -> None:
+    response = push(client, proctor, str(uuid.uuid4()), [{"anything": 1}], protocol=2)
+    assert response.status_code == 426
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["supported_protocols"] == [1]
+    assert count(app, QuarantinedRecord) == 0
+
+
+def test_push_needs_a_proctor_or_admin(client: TestClient) -> None:
+    response = client.post(
+        "/api/sync/push", json={}, headers={"Idempotency-Key": str(uuid.uuid4())}
+    )
+    assert response.status_code == 401
