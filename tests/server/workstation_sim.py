@@ -75,7 +75,8 @@ def push(
 ) -> Response:
     body = {"protocol": protocol, "workstation_id": workstation_id, "records": list(records)}
     headers = {**who.headers, "Idempotency-Key": key or str(uuid.uuid4())}
-    return client.post("/api/sync/push", json=body, headers=headers)
+    response: Response = client.post("/api/sync/push", json=body, headers=headers)
+    return response
 
 
 def statuses(response: Response) -> list[str]:
