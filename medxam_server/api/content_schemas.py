@@ -6,10 +6,12 @@ Points, penalties and pass marks are JSON numbers here and exact integer units i
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Base64Bytes, Field
+from pydantic import Field, PlainValidator, WithJsonSchema
 
 from medxam_server.api.common import Id, LongText, Name
 from medxam_server.schemas import RequestModel, ResponseModel
@@ -19,6 +21,22 @@ Points = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
 MediaName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")]
 ContentType = Annotated[str, Field(pattern=r"^image/[a-z0-9.+-]{1,80}$")]
 QuestionType = Literal["single", "multiple", "true_false"]
+
+
+def _strict_base64(value: object) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError("must be a base64 string")
+    try:
+        return base64.b64decode(value, validate=True)
+    except binascii.Error as exc:
+        raise ValueError("not valid base64") from exc
+
+
+Base64Data = Annotated[
+    bytes,
+    PlainValidator(_strict_base64),
+    WithJsonSchema({"type": "string", "contentEncoding": "base64"}),
+]
 
 
 class OptionIn(RequestModel):
@@ -102,7 +120,7 @@ class ExamOut(ResponseModel):
 class MediaIn(RequestModel):
     name: MediaName
     content_type: ContentType
-    data: Base64Bytes = Field(max_length=10 * 1024 * 1024)
+    data: Base64Data
 
 
 class ExamImportIn(RequestModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -106,6 +106,6 @@ def _apply(delivery: Delivery, data: DeliveryData) -> None:
     delivery.exam_id = data.exam_id
     delivery.group_id = data.group_id
     delivery.title = data.title
-    delivery.opens_at = data.opens_at
-    delivery.closes_at = data.closes_at
+    delivery.opens_at = data.opens_at.astimezone(UTC)
+    delivery.closes_at = data.closes_at.astimezone(UTC)
     delivery.location = data.location

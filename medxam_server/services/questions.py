@@ -89,13 +89,14 @@ def question_errors(data: QuestionData, loc: Loc) -> list[dict[str, Any]]:
 def list_sets(session: Session, *, page: int, per_page: int) -> tuple[list[QuestionSetView], int]:
     statement = select(QuestionSet).order_by(QuestionSet.title, QuestionSet.id)
     rows, total = paginate(session, statement, page=page, per_page=per_page)
-    counts = dict(
-        session.execute(
+    counts: dict[str, int] = {
+        set_id: count
+        for set_id, count in session.execute(
             select(Question.question_set_id, func.count())
             .where(Question.question_set_id.in_([r.id for r in rows]))
             .group_by(Question.question_set_id)
-        ).tuples()
-    )
+        )
+    }
     return [QuestionSetView(r, counts.get(r.id, 0)) for r in rows], total
 
 
