@@ -123,8 +123,9 @@ class AnswerRepository:
             previous = state.time.on_screen
             state.time, segment = state.time.show(question_id, now)
             record_segment(db, attempt_id, segment, wall)
-            if leaving is None and previous is not None and previous != question_id:
-                leaving = previous
-            if leaving is not None:
-                write_question_timed(db, state, leaving, wall)
+            left = [previous] if previous is not None and previous != question_id else []
+            if leaving is not None and leaving not in left:
+                left.append(leaving)
+            for left_question in left:
+                write_question_timed(db, state, left_question, wall)
             save_state(db, state, wall)

@@ -9,7 +9,7 @@ import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,6 +53,8 @@ class StoreCore:
         self.workstation_id = ""
         self._pooled: Any = None
         self._raw: sqlite3.Connection | None = None
+        # Called (on the writing thread) after a write commits, e.g. to wake the pusher.
+        self.write_listeners: list[Callable[[], None]] = []
 
     def now_ms(self) -> int:
         """Monotonic ms on the store's timeline, which never runs backwards across restarts."""
@@ -62,8 +64,10 @@ class StoreCore:
         return self.clock.wall()
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One durable transaction (BEGIN IMMEDIATE ... COMMIT); StoreWriteError if refused."""
+    def write(self, *, notify: bool = True) -> Iterator[Connection]:
+        """One durable transaction (BEGIN IMMEDIATE ... COMMIT); StoreWriteError if refused.
+
+        ``notify=False`` for the sync bookkeeping, which must not wake the pusher."""
         with self.lock:
             try:
                 with self.engine.begin() as connection:
@@ -71,6 +75,15 @@ class StoreCore:
             except (DBAPIError, sqlite3.Error, OSError) as exc:
                 log.error("store write failed: %s", type(exc).__name__)
                 raise StoreWriteError(describe(exc)) from exc
+        if notify:
+            self.notify_written()
+
+    def notify_written(self) -> None:
+        for listener in self.write_listeners:
+            try:
+                listener()
+            except Exception:  # a listener never undoes a committed write
+                log.exception("write listener failed")
 
     @contextmanager
     def write_raw(self) -> Iterator[sqlite3.Connection]:
@@ -92,6 +105,8 @@ class StoreCore:
             except BaseException:
                 _rollback(db)
                 raise
+        if self.write_listeners:
+            self.notify_written()
 
     def close(self) -> None:
         with self.lock:

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import sqlite3
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Self
 
@@ -65,6 +66,11 @@ class Store:
     def engine(self) -> Engine:
         """For the store's own tests and benchmarks; the UI never touches it."""
         return self._core.engine
+
+    def add_write_listener(self, listener: Callable[[], None]) -> None:
+        """``listener()`` runs on the writing thread after each committed write of exam
+        work (not the outbox bookkeeping): how the pusher hears about a local write."""
+        self._core.write_listeners.append(listener)
 
     def close(self) -> None:
         self._core.close()

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, func, select, update
 
-from medxam_desktop.domain.attempt import OutboxCounts, OutboxRecord
+from medxam_desktop.domain.attempt import OutboxCounts, OutboxRecord, QuarantinedRecord
 from medxam_desktop.store import models
 from medxam_desktop.store.core import StoreCore
 
@@ -66,7 +66,7 @@ class OutboxRepository:
             elif status == "rejected":
                 reason = str(result.get("reason") or "rejected by the server")
                 rejected.append({"rid": str(result["id"]), "batch": batch_id, "reason": reason})
-        with self._core.write() as connection:
+        with self._core.write(notify=False) as connection:
             if acknowledged:
                 connection.execute(
                     update(_OUTBOX)
@@ -89,7 +89,7 @@ class OutboxRepository:
         params = [{"rid": record_id, "reason": reason} for record_id in record_ids]
         if not params:
             return
-        with self._core.write() as connection:
+        with self._core.write(notify=False) as connection:
             connection.execute(
                 update(_OUTBOX)
                 .where(_OUTBOX.c.id == bindparam("rid"))
@@ -101,7 +101,7 @@ class OutboxRepository:
         """A receipt's ``attempts``: keep integrity and receipt code; when the server holds
         an attempt ``complete``, its records are marked verified."""
         table = models.ATTEMPTS
-        with self._core.write() as connection:
+        with self._core.write(notify=False) as connection:
             for entry in attempts:
                 attempt_id = str(entry["attempt_id"])
                 values: dict[str, Any] = {"integrity": entry.get("integrity")}
@@ -118,7 +118,7 @@ class OutboxRepository:
     def resend_after(self, high_water_mark: int) -> int:
         """The server holds less than was acknowledged (restored from a backup): every
         acknowledged record above ``high_water_mark`` is pending again. Returns how many."""
-        with self._core.write() as connection:
+        with self._core.write(notify=False) as connection:
             result = connection.execute(
                 update(_OUTBOX)
                 .where(_OUTBOX.c.state == "acknowledged", _OUTBOX.c.seq > high_water_mark)
@@ -143,6 +143,92 @@ class OutboxRepository:
             acknowledged=by_state.get("acknowledged", 0),
             quarantined=by_state.get("quarantined", 0),
         )
+
+    # --- for the pusher and USB bundles (sync/) ------------------------------------------
+
+    def held_high_water(self) -> int:
+        """The highest ``seq`` such that the server confirmed every record 1..seq (accepted,
+        duplicate or rejected): the server's own high-water-mark rule, seen from here."""
+        query = select(func.min(_OUTBOX.c.seq)).where(_OUTBOX.c.state == "pending")
+        with self._core.read() as connection:
+            first_open = connection.execute(query).scalar()
+            last = connection.execute(select(func.max(_OUTBOX.c.seq))).scalar() or 0
+        return int(last if first_open is None else first_open - 1)
+
+    def resend_above(self, high_water_mark: int) -> int:
+        """The server lost records (restored from a backup): every confirmed record above
+        its ``high_water_mark`` is pending again, quarantined ones too (a rejection comes
+        back as one; the reason is kept meanwhile), and their attempts unverified."""
+        return self._resend(_OUTBOX.c.seq > high_water_mark)
+
+    def resend_seqs(self, seqs: Iterable[int]) -> int:
+        """An ``incomplete`` receipt's ``missing_seq``: those records are pending again."""
+        wanted = sorted({int(s) for s in seqs})
+        return self._resend(_OUTBOX.c.seq.in_(wanted)) if wanted else 0
+
+    def _resend(self, condition: Any) -> int:
+        where = (condition, _OUTBOX.c.state != "pending")
+        attempts = models.ATTEMPTS
+        with self._core.write(notify=False) as connection:
+            touched = select(_OUTBOX.c.attempt_id).where(*where).distinct().scalar_subquery()
+            connection.execute(
+                update(attempts).where(attempts.c.id.in_(touched)).values(integrity=None)
+            )
+            result = connection.execute(
+                update(_OUTBOX).where(*where).values(state="pending", verified=False)
+            )
+        return int(result.rowcount)
+
+    def verified_count(self) -> int:
+        """Records whose attempt the server holds ``complete``."""
+        query = select(func.count()).where(_OUTBOX.c.verified.is_(True))
+        with self._core.read() as connection:
+            return int(connection.execute(query).scalar() or 0)
+
+    def quarantined(self) -> list[QuarantinedRecord]:
+        """Records the server rejected, with its reason, in ``seq`` order."""
+        query = select(_OUTBOX).where(_OUTBOX.c.state == "quarantined").order_by(_OUTBOX.c.seq)
+        with self._core.read() as connection:
+            return [
+                QuarantinedRecord(_record(row), row.reason or "rejected by the server")
+                for row in connection.execute(query)
+            ]
+
+    def unverified(self) -> list[OutboxRecord]:
+        """Every record whose attempt the server has not confirmed complete: for a bundle."""
+        query = select(_OUTBOX).where(_OUTBOX.c.verified.is_(False)).order_by(_OUTBOX.c.seq)
+        with self._core.read() as connection:
+            return [_record(row) for row in connection.execute(query)]
+
+    def unconfirmed_finishes(self) -> list[OutboxRecord]:
+        """Each sent ``attempt.finished`` whose attempt the server has not said is complete
+        (its receipt was lost, or the attempt was incomplete): sent again to ask."""
+        attempts = models.ATTEMPTS
+        query = (
+            select(_OUTBOX)
+            .join(attempts, attempts.c.id == _OUTBOX.c.attempt_id)
+            .where(
+                _OUTBOX.c.kind == "attempt.finished",
+                _OUTBOX.c.state == "acknowledged",
+                _OUTBOX.c.verified.is_(False),
+            )
+            .order_by(_OUTBOX.c.seq)
+        )
+        with self._core.read() as connection:
+            return [_record(row) for row in connection.execute(query)]
+
+    def remember(self, key: str, value: str) -> None:
+        """Keep a small fact about syncing (last contact, key registered) in ``meta``."""
+        meta = models.META_TABLE
+        with self._core.write(notify=False) as connection:
+            connection.execute(meta.delete().where(meta.c.key == key))
+            connection.execute(meta.insert().values(key=key, value=value))
+
+    def recall(self, key: str) -> str | None:
+        meta = models.META_TABLE
+        with self._core.read() as connection:
+            found = connection.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+        return None if found is None else str(found)
 
 
 def _record(row: Row[Any]) -> OutboxRecord:
