@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,15 +81,15 @@ def test_lifecycle_writes_records_and_evidence(store: Store, clock: FakeClock) -
     ]  # fmt: skip
     steps = [(t.action, t.from_status, t.to_status, t.by, t.reason, t.question_id)
              for t in store.attempts.transitions(attempt)]  # fmt: skip
-    S = AttemptStatus
+    s = AttemptStatus
     assert steps == [
-        ("check_in", S.CHECKED_IN, S.CHECKED_IN, "p-1", None, None),
-        ("start", S.CHECKED_IN, S.ACTIVE, "p-1", None, None),
-        ("pause", S.ACTIVE, S.PAUSED, "p-1", "noise", Q1),
-        ("resume", S.PAUSED, S.ACTIVE, "p-2", None, Q1),
-        ("extend", S.ACTIVE, S.ACTIVE, "p-1", "late start", Q1),
-        ("incident", S.ACTIVE, S.ACTIVE, "p-1", "noise", Q1),
-        ("terminate", S.ACTIVE, S.TERMINATED, "p-1", "cheating", Q1),
+        ("check_in", s.CHECKED_IN, s.CHECKED_IN, "p-1", None, None),
+        ("start", s.CHECKED_IN, s.ACTIVE, "p-1", None, None),
+        ("pause", s.ACTIVE, s.PAUSED, "p-1", "noise", Q1),
+        ("resume", s.PAUSED, s.ACTIVE, "p-2", None, Q1),
+        ("extend", s.ACTIVE, s.ACTIVE, "p-1", "late start", Q1),
+        ("incident", s.ACTIVE, s.ACTIVE, "p-1", "noise", Q1),
+        ("terminate", s.ACTIVE, s.TERMINATED, "p-1", "cheating", Q1),
     ]
 
 
@@ -184,5 +185,5 @@ def test_monotonic_clock_restart_keeps_the_timeline_increasing(tmp_path: Path) -
         rows = connection.exec_driver_sql(
             "SELECT start_ms, end_ms FROM time_segments ORDER BY id"
         ).all()
-    assert all(a[1] <= b[0] for a, b in zip(rows, rows[1:], strict=False))
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(rows))
     again.close()

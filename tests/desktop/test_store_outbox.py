@@ -3,6 +3,7 @@ a property test over random exams)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import tempfile
@@ -181,7 +182,7 @@ def test_random_exams_keep_the_outbox_and_time_consistent(
             segments = connection.exec_driver_sql(
                 "SELECT question_id, start_ms, end_ms FROM time_segments ORDER BY start_ms"
             ).all()
-        for earlier, later in zip(segments, segments[1:], strict=False):
+        for earlier, later in itertools.pairwise(segments):
             assert earlier[2] <= later[1]  # never overlapping
         for question, spent in per_question.items():
             assert spent == sum(end - start for q, start, end in segments if q == question)
