@@ -1,0 +1,153 @@
+"""``medxam-server create-user`` and ``demo``: the real command, in a child process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from medxam_server.db import transaction
+from medxam_server.models import Delivery, Exam, ExamMedia, Question, Taker, User, utcnow
+from medxam_server.services import demo
+from tests.server.setup_api import open_package
+
+BIN = Path(sys.executable).parent / "medxam-server"
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN), *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def test_create_user(database_url: str, tmp_path: Path, client: TestClient) -> None:
+    env = {
+        "MEDXAM_DATABASE_URL": database_url,
+        "MEDXAM_DATA_DIR": str(tmp_path),
+        "MEDXAM_PASSWORD": "first admin password",
+    }
+    args = ["create-user", "--role", "admin", "--username", "root", "--full-name", "Root Admin"]
+    created = _run(args, env)
+    assert created.returncode == 0, created.stderr
+    assert "Created admin 'root'" in created.stdout
+    assert "first admin password" not in created.stdout + created.stderr
+
+    login = client.post(
+        "/api/auth/login", json={"username": "root", "password": "first admin password"}
+    )
+    assert login.status_code == 200, login.text
+    assert login.json()["user"] == {
+        "id": login.json()["user"]["id"],
+        "username": "root",
+        "full_name": "Root Admin",
+        "role": "admin",
+    }
+
+    again = _run(args, env)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    short = _run(
+        ["create-user", "--role", "proctor", "--username", "p"], {**env, "MEDXAM_PASSWORD": "short"}
+    )
+    assert short.returncode == 1 and "at least 8" in short.stderr
+    no_password = _run(
+        ["create-user", "--role", "proctor", "--username", "p"], {**env, "MEDXAM_PASSWORD": ""}
+    )
+    assert no_password.returncode != 0 and "MEDXAM_PASSWORD" in no_password.stderr
+    bad_role = _run(["create-user", "--role", "candidate", "--username", "p"], env)
+    assert bad_role.returncode == 2
+
+
+def test_demo_data_loads_once_and_stays_open(app: FastAPI, client: TestClient) -> None:
+    factory = app.state.session_factory
+    with transaction(factory) as session:
+        first = demo.load_demo(session)
+    with transaction(factory) as session:
+        delivery = session.get(Delivery, first.delivery_id)
+        assert delivery is not None
+        delivery.closes_at = utcnow()  # closed since
+    with transaction(factory) as session:
+        second = demo.load_demo(session)
+    assert second == first and first.start_code == demo.DEMO_START_CODE
+    with transaction(factory) as session:
+        counts = [
+            session.scalar(select(func.count()).select_from(model))
+            for model in (User, Taker, Exam, Question, ExamMedia, Delivery)
+        ]
+        delivery = session.get(Delivery, first.delivery_id)
+        assert delivery is not None and delivery.opens_at <= utcnow() < delivery.closes_at
+    assert counts == [2, 6, 1, 12, 1, 1]
+
+    token = client.post(
+        "/api/auth/login", json={"username": "proctor", "password": "proctor-demo"}
+    ).json()["token"]
+    package = client.get(
+        f"/api/deliveries/{first.delivery_id}/package",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    content = open_package(package, "exam-2345")
+    types = {q["type"] for q in content["questions"]}
+    assert types == {"single", "multiple", "true_false"} and len(package["takers"]) == 6
+    assert any("media:ecg-strip.png" in q["stem"] for q in content["questions"])
+    assert content["media"][0]["name"] == "ecg-strip.png"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.mark.slow
+def test_demo_command_serves_the_demo(tmp_path: Path) -> None:
+    port = _free_port()
+    log_path = tmp_path / "server.log"
+    env = {k: v for k, v in os.environ.items() if k != "MEDXAM_DATABASE_URL"}
+    env["MEDXAM_DATA_DIR"] = str(tmp_path / "server")
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [str(BIN), "demo", "--port", str(port)], env=env, stdout=log, stderr=log
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 45
+        while True:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.3)
+        assert f"start code: {demo.DEMO_START_CODE}" in log_path.read_text()
+        login = httpx.post(
+            f"{base}/api/auth/login", json={"username": "admin", "password": "admin-demo"}
+        )
+        assert login.status_code == 200
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        deliveries = httpx.get(f"{base}/api/deliveries", headers=headers).json()
+        assert [d["start_code"] for d in deliveries["items"]] == [demo.DEMO_START_CODE]
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
