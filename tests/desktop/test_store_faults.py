@@ -3,7 +3,7 @@ after space is freed (or the store is writable again) work goes on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -81,7 +81,7 @@ def test_read_only_store_refuses_every_write_and_recovers(store: Store) -> None:
     attempt = started_attempt(store)
     first = store.answers.save(attempt, question_id=QUESTIONS[0], answer=("A",), flagged=False)
     _pragma(store, "query_only=1")
-    writes = [
+    writes: list[Callable[[], object]] = [
         lambda: store.answers.save(attempt, question_id=QUESTIONS[0], answer=("B",),
                                    flagged=False),
         lambda: store.answers.heartbeat(attempt),
