@@ -66,6 +66,36 @@ class ServerRejectedError(SyncError):
     user_text = "The server refused the request."
 
 
+class ServerBusyError(OfflineError):
+    """The server is there but cannot take work now (5xx, 409, 429): try again later.
+
+    ``retry_after`` is the server's ``Retry-After`` in seconds, when it sent one."""
+
+    user_text = "The server is busy or its database is down. Sync will try again by itself."
+
+    def __init__(self, detail: str = "", *, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class ProtocolRefusedError(SyncError):
+    """The server no longer accepts this client's sync protocol (HTTP 426)."""
+
+    user_text = (
+        "The server no longer accepts this version of MedXam Desktop. Nothing is lost: every "
+        "answer stays queued on this workstation. Install the updated program, then sync."
+    )
+
+
+class StuckQueueError(SyncError):
+    """The server answered, but the head of the queue did not move: sync stops until later."""
+
+    user_text = (
+        "The server answered but did not confirm the oldest queued record. Sync will try "
+        "again later; nothing is lost."
+    )
+
+
 class CredentialStoreError(MedXamError):
     """No usable system keyring on this machine."""
 

@@ -104,6 +104,14 @@ class OutboxRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class QuarantinedRecord:
+    """A record the server rejected: kept here, shown to the proctor with the reason."""
+
+    record: OutboxRecord
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxCounts:
     pending: int = 0
     acknowledged: int = 0

@@ -180,8 +180,10 @@ class OutboxRepository:
         return int(result.rowcount)
 
     def verified_count(self) -> int:
-        """Records whose attempt the server holds ``complete``."""
-        query = select(func.count()).where(_OUTBOX.c.verified.is_(True))
+        """Acknowledged records whose attempt the server holds ``complete``."""
+        query = select(func.count()).where(
+            _OUTBOX.c.verified.is_(True), _OUTBOX.c.state == "acknowledged"
+        )
         with self._core.read() as connection:
             return int(connection.execute(query).scalar() or 0)
 

@@ -6,11 +6,20 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
-from medxam_desktop.errors import AuthError, OfflineError, ServerRejectedError, SyncError
+from medxam_desktop.errors import (
+    AuthError,
+    OfflineError,
+    ProtocolRefusedError,
+    ServerBusyError,
+    ServerRejectedError,
+    SyncError,
+)
 from medxam_desktop.sync.wire import (
     PACKAGE_LIMIT_BYTES,
     DeliverySummary,
@@ -27,6 +36,9 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DOWNLOAD_CHUNK_BYTES = 64 * 1024
 PAGE_SIZE = 500
+# A 1 MiB batch is committed in one transaction; a busy server may take a while.
+PUSH_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+BUNDLE_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
 
 # Called from the download thread with (bytes received, total bytes or None).
 ProgressCallback = Callable[[int, int | None], None]
@@ -200,6 +212,70 @@ class ApiClient:
         log.info("downloaded package for delivery %s (%d bytes)", delivery_id, len(body))
         return PackageDownload(body=body, etag=response.headers.get("ETag"), not_modified=False)
 
+    # --- batch sync -------------------------------------------------------------------
+
+    def push_batch(self, body: bytes, *, idempotency_key: str) -> dict[str, Any]:
+        """``POST /api/sync/push`` with the batch's exact bytes; the receipt.
+
+        ``OfflineError`` (no answer), ``ServerBusyError`` (5xx, 409, 429: retry, honouring
+        ``retry_after``), ``AuthError`` (401), ``ProtocolRefusedError`` (426),
+        ``ServerRejectedError`` (anything retrying will not fix)."""
+        headers = self._headers(
+            {"Idempotency-Key": idempotency_key, "Content-Type": "application/json"}
+        )
+        return self._sync_call(
+            "POST", "/sync/push", content=body, headers=headers, timeout=PUSH_TIMEOUT
+        )
+
+    def sync_state(self, workstation_id: str) -> dict[str, Any]:
+        """``GET /api/sync/state``: the server's high-water mark and clock."""
+        return self._sync_call(
+            "GET",
+            "/sync/state",
+            params={"workstation_id": workstation_id},
+            headers=self._headers(),
+        )
+
+    def register_workstation_key(self, workstation_id: str, public_key: str) -> dict[str, Any]:
+        """``PUT /api/workstations/{id}/key`` (base64 raw Ed25519 key); 409 is a
+        ``ServerRejectedError``: another key is registered for this workstation."""
+        return self._sync_call(
+            "PUT",
+            f"/workstations/{workstation_id}/key",
+            json={"public_key": public_key},
+            headers=self._headers(),
+            conflict_retryable=False,
+        )
+
+    def import_bundle(self, raw_bundle: bytes) -> dict[str, Any]:
+        """``POST /api/sync/bundle`` (admin): the receipt, as for a push."""
+        headers = self._headers({"Content-Type": "application/octet-stream"})
+        return self._sync_call(
+            "POST", "/sync/bundle", content=raw_bundle, headers=headers, timeout=BUNDLE_TIMEOUT
+        )
+
+    def _sync_call(
+        self, method: str, path: str, *, conflict_retryable: bool = True, **kwargs: Any
+    ) -> dict[str, Any]:
+        try:
+            response = self._client.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
+        status = response.status_code
+        if status == 200:
+            return _json_or_reject(response, 200)
+        detail = _problem_detail(response)
+        if status == 401:
+            raise AuthError(detail)
+        if status == 426:
+            raise ProtocolRefusedError(_protocol_detail(response))
+        if status >= 500 or status == 429 or (status == 409 and conflict_retryable):
+            retry_after = _retry_after(response)
+            raise ServerBusyError(f"HTTP {status}: {detail}", retry_after=retry_after)
+        if status == 403:
+            raise ServerRejectedError("Your account may not do this (proctors and admins only).")
+        raise ServerRejectedError(f"HTTP {status}: {detail}")
+
 
 def _read_with_progress(
     response: httpx.Response, progress: ProgressCallback | None, cancel: threading.Event | None
@@ -253,3 +329,32 @@ def _problem_detail(response: httpx.Response) -> str:
     if isinstance(body, dict):
         return str(body.get("detail") or body.get("title") or f"HTTP {response.status_code}")
     return f"HTTP {response.status_code}"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` as seconds (delta-seconds or an HTTP date), None when absent."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _protocol_detail(response: httpx.Response) -> str:
+    try:
+        supported = response.json().get("supported_protocols")
+    except (ValueError, AttributeError):
+        supported = None
+    if isinstance(supported, list) and supported:
+        versions = ", ".join(str(v) for v in supported)
+        return f"The server accepts sync protocol version(s) {versions} only."
+    return "The server refused this sync protocol version."

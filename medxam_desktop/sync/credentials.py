@@ -55,6 +55,28 @@ class CredentialStore:
         log.info("token for %s removed from the keyring", self.server_url)
 
 
+def _key_entry(workstation_id: str) -> str:
+    return f"workstation-key:{workstation_id}"
+
+
+def load_workstation_key(workstation_id: str, *, service: str = SERVICE) -> str | None:
+    """The workstation's bundle-signing private key (base64), or None if none was made."""
+    try:
+        value: str | None = keyring.get_password(service, _key_entry(workstation_id))
+    except keyring.errors.KeyringError as exc:
+        raise _unavailable(exc) from exc
+    return value
+
+
+def save_workstation_key(workstation_id: str, private_key: str, *, service: str = SERVICE) -> None:
+    """Keep the bundle-signing private key (base64) in the keyring, never in a file."""
+    try:
+        keyring.set_password(service, _key_entry(workstation_id), private_key)
+    except keyring.errors.KeyringError as exc:
+        raise _unavailable(exc) from exc
+    log.info("bundle signing key for this workstation kept in the keyring")
+
+
 def _unavailable(exc: keyring.errors.KeyringError) -> CredentialStoreError:
     backend = type(keyring.get_keyring()).__module__
     log.warning("keyring unusable (%s, backend %s)", type(exc).__name__, backend)

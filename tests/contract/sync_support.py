@@ -1,0 +1,262 @@
+"""Workstations that sit exams in a real Store, and the checks that the server holds
+exactly what they made: every record once, every answer equal, every finished attempt
+``complete`` with the receipt code the workstation was given.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, select, text
+
+from medxam_desktop.domain.content import ExamContent
+from medxam_desktop.store import Store
+from medxam_desktop.sync.api_client import ApiClient
+from medxam_desktop.sync.package import decrypt_content
+from medxam_desktop.sync.pusher import Pusher
+from medxam_server.config import Settings, normalise_database_url
+from medxam_server.models import QuarantinedRecord, SyncBatch, SyncRecord
+from tests.contract.fault_proxy import FaultProxy
+from tests.contract.live_server import (
+    PASSWORD,
+    admin_client,
+    free_port,
+    serving,
+    set_up_delivery,
+)
+
+
+@dataclass
+class Workstation:
+    """One desktop: its own store, client and pusher, with a package from the server."""
+
+    store: Store
+    client: ApiClient
+    pusher: Pusher
+    content: ExamContent
+    delivery_id: str
+    taker_ids: list[str]
+    user_id: str
+    rng: random.Random = field(default_factory=random.Random)
+
+    @classmethod
+    def open(
+        cls, path: Path, url: str, setup: dict[str, Any], *, package: bytes | None = None
+    ) -> Workstation:
+        client = ApiClient(url)
+        _, user = client.login("pat", PASSWORD)
+        delivery = setup["delivery"]
+        if package is None:
+            package = client.download_package(delivery["id"]).body
+        assert package is not None
+        store = Store.open(path)
+        store.packages.save(package)
+        content = decrypt_content(package, delivery["start_code"])
+        takers = [t["id"] for t in setup["takers"]]
+        pusher = Pusher(store, client)
+        return cls(store, client, pusher, content, delivery["id"], takers, user.id)
+
+    def close(self) -> None:
+        self.client.close()
+        self.store.close()
+
+    def sit(self, taker_index: int, *, changes: int = 1, finish: bool = True) -> str:
+        """A candidate answers every question (changing some answers), then finishes."""
+        attempt = self.store.attempts.check_in(
+            delivery_id=self.delivery_id, taker_id=self.taker_ids[taker_index], by=self.user_id
+        )
+        self.store.attempts.start(attempt.id, by=self.user_id)
+        for _ in range(changes):
+            for question in self.content.questions:
+                labels = [o.label for o in question.options]
+                count = 2 if question.allows_several else 1
+                chosen = tuple(self.rng.sample(labels, count))
+                self.store.answers.enter_question(attempt.id, question_id=question.id)
+                self.store.answers.save(
+                    attempt.id, question_id=question.id, answer=chosen, flagged=False
+                )
+        if finish:
+            self.store.attempts.finish(attempt.id, by=self.user_id)
+        return attempt.id
+
+
+def drain(pusher: Pusher, *, deadline_s: float = 30.0, max_sleep_s: float = 0.3) -> int:
+    """``pusher.sync()`` until it succeeds (sleeping a short, capped backoff); tries made."""
+    tries = 0
+    end = time.monotonic() + deadline_s
+    while True:
+        tries += 1
+        try:
+            pusher.sync()
+            return tries
+        except Exception:
+            if time.monotonic() > end:
+                raise
+            time.sleep(min(max_sleep_s, pusher.backoff.next_delay()))
+
+
+def server_rows(database_url: str, workstation_id: str) -> tuple[list[str], list[str]]:
+    """(record ids kept, record ids quarantined) for a workstation, straight from the DB."""
+    engine = create_engine(normalise_database_url(database_url))
+    try:
+        with engine.connect() as connection:
+            kept = connection.execute(
+                select(SyncRecord.id).where(SyncRecord.workstation_id == workstation_id)
+            ).scalars()
+            kept_ids = [str(i).lower() for i in kept]
+            quarantined = connection.execute(
+                select(QuarantinedRecord.record_id).where(
+                    QuarantinedRecord.workstation_id == workstation_id
+                )
+            ).scalars()
+            return kept_ids, [str(i).lower() for i in quarantined]
+    finally:
+        engine.dispose()
+
+
+def assert_server_holds(
+    database_url: str, admin: httpx.Client, ws: Workstation, *, quarantined: int = 0
+) -> None:
+    """Every record once; answers equal record for record; finished attempts complete."""
+    local = ws.store.outbox.records()
+    kept, rejected = server_rows(database_url, ws.store.workstation_id)
+    assert len(kept) == len(set(kept)), "a record is doubled on the server"
+    local_ids = {r.id for r in local}
+    assert set(kept) | set(rejected) == local_ids, "the server lost or invented records"
+    assert len(set(rejected)) == quarantined
+    counts = ws.store.outbox.counts()
+    assert counts.pending == 0 and counts.quarantined == quarantined
+    for info in ws.store.packages.list():
+        for attempt in ws.store.attempts.list_for_delivery(info.delivery_id):
+            remote = admin.get(f"/attempts/{attempt.id}")
+            remote.raise_for_status()
+            answers = admin.get(f"/attempts/{attempt.id}/answers").json()
+            held = {a["question_id"]: sorted(a["answer"]) for a in answers if a["answer"]}
+            mine = {
+                q: sorted(a.answer)
+                for q, a in ws.store.answers.current(attempt.id).items()
+                if a.answer
+            }
+            assert held == mine, f"answers of attempt {attempt.id} differ"
+            if attempt.status.value == "finished":
+                assert remote.json()["integrity"] == "complete"
+                assert attempt.integrity == "complete" and attempt.receipt_code
+                receipt = admin.get(f"/receipts/{attempt.receipt_code}")
+                assert receipt.status_code == 200 and receipt.json()["attempt_id"] == attempt.id
+
+
+@contextmanager
+def server_process(database_url: str, data_dir: Path, *, port: int | None = None) -> Iterator[int]:
+    """The server as a child process (so a test can SIGKILL it); yields its port."""
+    port = port or free_port()
+    env = {
+        **os.environ,
+        "MEDXAM_DATABASE_URL": database_url,
+        "MEDXAM_DATA_DIR": str(data_dir),
+        "MEDXAM_SECRET_KEY": "test-secret-not-for-production",
+    }
+    command = [sys.executable, "-m", "uvicorn", "--factory", "medxam_server.main:create_app"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    child = subprocess.Popen(command, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or child.poll() is not None:
+                raise RuntimeError("the server process did not start")
+            time.sleep(0.1)
+        yield port
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait(10)
+
+
+@dataclass
+class SyncEnv:
+    """A live server (behind a fault proxy) with a delivery, and workstations to sit it."""
+
+    url: str  # through the proxy
+    direct_url: str
+    proxy: FaultProxy
+    admin: httpx.Client
+    setup: dict[str, Any]
+    database_url: str
+    tmp_path: Path
+    workstations: list[Workstation] = field(default_factory=list)
+
+    def workstation(self, name: str = "ws") -> Workstation:
+        ws = Workstation.open(self.tmp_path / f"{name}.sqlite3", self.url, self.setup)
+        self.workstations.append(ws)
+        return ws
+
+    def holds(self, ws: Workstation, *, quarantined: int = 0) -> None:
+        assert_server_holds(self.database_url, self.admin, ws, quarantined=quarantined)
+
+
+@contextmanager
+def sync_env(settings: Settings, tmp_path: Path, *, takers: int = 4) -> Iterator[SyncEnv]:
+    with serving(settings) as direct_url:
+        port = int(direct_url.rsplit(":", 1)[1])
+        proxy = FaultProxy(port)
+        url = proxy.start()
+        admin = admin_client(direct_url)
+        setup = set_up_delivery(admin, taker_count=takers, question_count=4)
+        env = SyncEnv(url, direct_url, proxy, admin, setup, str(settings.database_url), tmp_path)
+        try:
+            yield env
+        finally:
+            for ws in env.workstations:
+                ws.close()
+            admin.close()
+            proxy.stop()
+
+
+def server_batches(database_url: str, workstation_id: str) -> list[str]:
+    """The Idempotency-Keys the server kept for a workstation."""
+    engine = create_engine(normalise_database_url(database_url))
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(SyncBatch.id).where(SyncBatch.workstation_id == workstation_id)
+            ).scalars()
+            return [str(r) for r in rows]
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def database_refusing(database_url: str, database: str) -> Iterator[None]:
+    """PostgreSQL stops letting anyone into ``database`` (and drops who is in): for the
+    server, its database is down."""
+    admin = normalise_database_url(database_url).rsplit("/", 1)[0] + "/postgres"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'))
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = :db AND pid <> pg_backend_pid()"
+                ),
+                {"db": database},
+            )
+        yield
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
+        engine.dispose()
