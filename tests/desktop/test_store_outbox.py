@@ -131,6 +131,7 @@ operation = st.one_of(
     st.tuples(st.just("resume"), st.none(), st.none()),
     st.tuples(st.just("extend"), st.integers(1, 20), st.none()),
     st.tuples(st.just("incident"), st.none(), st.none()),
+    st.tuples(st.just("jump"), st.integers(-7200, 7200), st.none()),
 )
 
 
@@ -148,6 +149,7 @@ def test_random_exams_keep_the_outbox_and_time_consistent(
         shutil.copyfile(template, Path(folder) / "store.sqlite3")
         store = Store.open(Path(folder) / "store.sqlite3", clock=clock)
         attempt = started_attempt(store)
+        expected_used = extended_ms = 0
         for name, first, second in operations:
             status = store.attempts.get(attempt).status.value
             if name == "save" and status == "active":
@@ -163,14 +165,22 @@ def test_random_exams_keep_the_outbox_and_time_consistent(
                 assert isinstance(first, int)
                 clock.advance(first)
                 store.answers.heartbeat(attempt)
+                expected_used += first if status == "active" else 0
+            elif name == "jump":  # the wall clock is set: nothing may change
+                assert isinstance(first, int)
+                clock.jump_wall(first)
             elif name == "pause" and status == "active":
                 store.attempts.pause(attempt, by="p", reason="r")
             elif name == "resume" and status == "paused":
                 store.attempts.resume(attempt, by="p")
             elif name == "extend":
                 store.attempts.extend(attempt, minutes=int(str(first)), reason="r", by="p")
+                extended_ms += int(str(first)) * 60_000
             elif name == "incident":
                 store.attempts.incident(attempt, category="c", note="n", by="p")
+        view = store.attempts.get(attempt)
+        assert view.used_ms == expected_used
+        assert view.remaining_ms == max(0, 3_600_000 + extended_ms - expected_used)
         if terminate:
             store.attempts.terminate(attempt, reason="end", by="p")
         else:
