@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from medxam_desktop.domain.content import ExamContent, parse_content
+from medxam_desktop.domain.package import PackageInfo, parse_package
 from medxam_desktop.errors import ContentError
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,14 @@ def start_code_problem(code: str) -> str | None:
     if len(normal) != START_CODE_LENGTH:
         return f"A start code has {START_CODE_LENGTH} characters; this one has {len(normal)}."
     return None
+
+
+def check_package(raw_package: bytes) -> PackageInfo:
+    """The envelope of a downloaded or opened file; ``DamagedPackage`` if it is not one."""
+    try:
+        return parse_package(raw_package)
+    except ContentError as exc:
+        raise DamagedPackage(exc.detail) from exc
 
 
 def decrypt_content(raw_package: bytes, start_code: str) -> ExamContent:

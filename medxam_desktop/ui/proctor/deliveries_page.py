@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -27,7 +26,7 @@ from medxam_desktop.ui.proctor.delivery_model import (
     DeliveryRow,
     DeliveryTableModel,
 )
-from medxam_desktop.ui.proctor.widgets import named, page_shortcut
+from medxam_desktop.ui.proctor.widgets import named, page_shortcut, set_up_table
 
 
 class DeliveriesPage(QWidget):
@@ -46,15 +45,13 @@ class DeliveriesPage(QWidget):
         named(self, "deliveriesPage", "Deliveries")
         self.model = DeliveryTableModel()
         self.account_label = named(QLabel("Not signed in."), "accountLabel", "Sign-in state")
+        self.notice_label = named(QLabel(""), "sessionNoticeLabel", "Sign-in notice")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.hide()
         self.account_button = named(QPushButton("&Sign in…"), "accountButton", "Sign in")
         self.account_button.clicked.connect(self._account_clicked)
-        self.table = named(QTableView(), "deliveryTable", "Deliveries")
+        self.table = set_up_table(QTableView(), "deliveryTable", "Deliveries")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
         for column in (Column.OPENS, Column.LOCATION, Column.CANDIDATES, Column.STATE):
@@ -105,6 +102,7 @@ class DeliveriesPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(named(QLabel("<h2>Deliveries</h2>"), "deliveriesTitle", "Deliveries"))
         layout.addLayout(account)
+        layout.addWidget(self.notice_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty_label)
         layout.addLayout(progress)
@@ -185,6 +183,11 @@ class DeliveriesPage(QWidget):
             self.progress_bar.setRange(0, 0)  # busy indicator: size unknown
             self.model.set_progress(delivery_id, f"Downloading {_size(received)}")
         self._update_buttons()
+
+    def show_notice(self, text: str) -> None:
+        """A lasting remark about the sign-in (no keyring, server unreachable); "" hides it."""
+        self.notice_label.setText(text)
+        self.notice_label.setVisible(bool(text))
 
     def show_message(self, text: str) -> None:
         self.message_label.setText(text)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 from medxam_desktop.domain.package import PackageInfo, parse_package
 from medxam_desktop.sync.api_client import ApiClient, DownloadCancelled, PackageDownload
+from medxam_desktop.sync.package import check_package
 from medxam_desktop.ui.proctor.store_port import ProctorStore
 from medxam_desktop.ui.tasks import run_in_background, run_on_store
 
@@ -97,7 +98,7 @@ class PackageDownloader(QObject):
         )
 
     def _keep(self, raw: bytes) -> PackageInfo:
-        parse_package(raw)  # refuse a damaged file before it reaches the store
+        check_package(raw)  # refuse a damaged file before it reaches the store
         return self.store.packages.save(raw)
 
     def _kept(self, delivery_id: str, info: PackageInfo) -> None:

@@ -21,7 +21,7 @@ from medxam_desktop.domain.lifecycle import AttemptStatus
 from medxam_desktop.domain.package import PackageInfo, RosterEntry, parse_package
 from medxam_desktop.errors import AuthError, ContentError, user_message
 from medxam_desktop.sync.api_client import SignedInUser
-from medxam_desktop.sync.package import decrypt_content
+from medxam_desktop.sync.package import check_package, decrypt_content
 from medxam_desktop.sync.wire import DeliverySummary
 from medxam_desktop.ui.proctor.deliveries_page import DeliveriesPage
 from medxam_desktop.ui.proctor.delivery_model import best_row, merge_rows
@@ -95,10 +95,12 @@ class ProctorFlow(QStackedWidget):
         self.reload_local()
         self.deliveries_page.table.setFocus()
 
-    def reload_local(self, *, select: str | None = None) -> None:
+    def reload_local(self, *, select: str | None = None, focus_continue: bool = False) -> None:
         def loaded(infos: Sequence[PackageInfo]) -> None:
             self._local = infos
             self._show_rows(select)
+            if focus_continue:  # Enter now goes on to the roster
+                self.deliveries_page.continue_button.setFocus()
 
         run_on_store(
             lambda: list(self.store.packages.list()), on_done=loaded, on_error=self._problem
@@ -128,8 +130,12 @@ class ProctorFlow(QStackedWidget):
     def open_sign_in(self) -> None:
         dialog = SignInDialog(self.session, username=self._last_username, parent=self)
         self.sign_in_dialog = dialog
-        dialog.finished.connect(lambda _result: self.deliveries_page.table.setFocus())
+        dialog.finished.connect(lambda _result: self._back_from_dialog())
         dialog.open()
+
+    def _back_from_dialog(self) -> None:
+        self.window().activateWindow()  # not every platform does it when a dialog closes
+        self.deliveries_page.table.setFocus()
 
     def _signed_in(self, user: SignedInUser) -> None:
         self._last_username = user.username
@@ -142,8 +148,7 @@ class ProctorFlow(QStackedWidget):
         self._show_rows(None)
 
     def _notice(self, text: str) -> None:
-        if text:
-            self.deliveries_page.show_message(text)
+        self.deliveries_page.show_notice(text)
 
     def download(self, delivery_id: str) -> None:
         if self.downloader.busy:
@@ -158,8 +163,7 @@ class ProctorFlow(QStackedWidget):
             f"“{info.delivery_title}” is ready on this workstation: {len(info.roster)} "
             "candidates. Press Enter to check them in."
         )
-        self.reload_local(select=delivery_id)
-        self.deliveries_page.continue_button.setFocus()
+        self.reload_local(select=delivery_id, focus_continue=True)
 
     def _download_failed(self, _delivery_id: str, error: Exception) -> None:
         self.deliveries_page.show_progress(None)
@@ -185,7 +189,7 @@ class ProctorFlow(QStackedWidget):
                 raw = path.read_bytes()
             except OSError as exc:
                 raise ContentError(f"{path.name} could not be read: {exc.strerror}") from exc
-            parse_package(raw)
+            check_package(raw)
             return raw
 
         def keep(raw: bytes) -> None:

@@ -22,7 +22,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -36,7 +35,7 @@ from PySide6.QtWidgets import (
 from medxam_desktop.domain.attempt import AttemptView
 from medxam_desktop.domain.lifecycle import AttemptStatus
 from medxam_desktop.domain.package import PackageInfo, RosterEntry
-from medxam_desktop.ui.proctor.widgets import named, page_shortcut
+from medxam_desktop.ui.proctor.widgets import named, page_shortcut, set_up_table
 
 _Index = QModelIndex | QPersistentModelIndex
 STATUS_WORDS = {
@@ -129,13 +128,8 @@ class RosterPage(QWidget):
         self.filter_edit.textChanged.connect(self._filter)
         self.filter_edit.returnPressed.connect(self.choose)
         self.filter_edit.installEventFilter(self)
-        self.table = named(QTableView(), "rosterTable", "Candidates")
+        self.table = set_up_table(QTableView(), "rosterTable", "Candidates")
         self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.activated.connect(lambda _index: self.choose())
         self.count_label = named(QLabel(""), "rosterCountLabel", "How many candidates match")

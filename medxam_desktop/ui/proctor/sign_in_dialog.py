@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -57,15 +58,23 @@ class SignInDialog(QDialog):
         self.password_edit.textChanged.connect(self._update_button)
 
         form = QFormLayout()
-        form.addRow("&User name", self.username_edit)
-        form.addRow("&Password", self.password_edit)
+        for text, name, edit in (
+            ("&User name", "usernameLabel", self.username_edit),
+            ("&Password", "passwordLabel", self.password_edit),
+        ):
+            label = named(QLabel(text), name, edit.accessibleName())
+            label.setBuddy(edit)
+            form.addRow(label, edit)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.message_label)
         layout.addWidget(self.buttons)
         self._update_button()
-        (self.password_edit if username else self.username_edit).setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        (self.password_edit if self.username_edit.text() else self.username_edit).setFocus()
 
     def _update_button(self) -> None:
         ready = bool(self.username_edit.text().strip() and self.password_edit.text())
