@@ -19,6 +19,7 @@ def discover() -> list[tuple[str, str]]:
     """(id, module) pairs such as ("B4", "bench.b4_ingest") or ("F1", "bench.f1_kill")."""
     found = []
     paths = [*BENCH_DIR.glob("b[0-9]*_*.py"), *BENCH_DIR.glob("f[0-9]*_*.py")]
+    paths += BENCH_DIR.glob("s[0-9]*_*.py")
     for path in sorted(paths):
         bench_id = path.stem.split("_", 1)[0].upper()
         found.append((bench_id, f"bench.{path.stem}"))
