@@ -1,4 +1,8 @@
-"""Composition root: configuration, logging, the API client and the windows."""
+"""Composition root: configuration, logging, the store, the API client and the windows.
+
+The main window appears at once; the store opens on the store worker, and only then is
+the proctor flow built on it. An unlocked candidate is handed to an ``ExamWindow``.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,87 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from medxam_desktop import __version__
-from medxam_desktop.config import load_config
+from medxam_desktop.config import Config, load_config
+from medxam_desktop.domain.content import ExamContent
+from medxam_desktop.domain.timing import Clock, SystemClock
+from medxam_desktop.errors import user_message
 from medxam_desktop.log import configure_logging
+from medxam_desktop.store import Store
 from medxam_desktop.sync.api_client import ApiClient, ServerHealth
+from medxam_desktop.sync.credentials import CredentialStore
+from medxam_desktop.ui.candidate.exam_window import ExamWindow
 from medxam_desktop.ui.main_window import MainWindow
-from medxam_desktop.ui.tasks import run_in_background, wait_for_all
+from medxam_desktop.ui.proctor.flow import ProctorFlow
+from medxam_desktop.ui.proctor.session import ProctorSession
+from medxam_desktop.ui.tasks import run_in_background, run_on_store, wait_for_all
 
 log = logging.getLogger(__name__)
+
+
+class Workstation:
+    """The parts of a running workstation, wired together."""
+
+    def __init__(self, config: Config, *, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.client = ApiClient(config.server_url)
+        self.window = MainWindow(server_url=config.server_url)
+        self.window.candidate_unlocked.connect(self.open_exam)
+        self.store: Store | None = None
+        self.flow: ProctorFlow | None = None
+        self.exam_windows: list[ExamWindow] = []
+
+    def start(self) -> None:
+        self.window.show()
+        run_in_background(
+            self.client.health, on_done=self._online, on_error=self.window.show_offline
+        )
+        path = self.config.store_path
+        run_on_store(
+            lambda: Store.open(path, clock=self.clock),
+            on_done=self._store_opened,
+            on_error=self._store_failed,
+        )
+
+    def _online(self, health: ServerHealth) -> None:
+        self.window.show_online(health.version)
+
+    def _store_opened(self, store: Store) -> None:
+        self.store = store
+        log.info("store open; workstation %s", store.workstation_id)
+        session = ProctorSession(self.client, CredentialStore(self.config.server_url))
+        self.flow = ProctorFlow(store, session)
+        self.window.set_proctor_flow(self.flow)
+        self.flow.start()
+
+    def _store_failed(self, error: Exception) -> None:
+        log.error("the store could not be opened: %s", type(error).__name__)
+        self.window.show_problem(
+            f"{user_message(error)}\n\nThe store is {self.config.store_path}. "
+            "Candidates cannot sit an exam on this workstation until it opens."
+        )
+
+    def open_exam(self, attempt_id: str, content: ExamContent) -> ExamWindow:
+        """Hand the unlocked candidate over to the exam window, full screen."""
+        assert self.store is not None, "a candidate is unlocked only once the store is open"
+        exam = ExamWindow(self.store, attempt_id, content, self.clock)
+        self.exam_windows.append(exam)
+        exam.destroyed.connect(lambda _obj=None: self._exam_gone(exam))
+        exam.exam_submitted.connect(lambda *_args: self.window.show_proctor())
+        exam.closed_by_proctor.connect(lambda *_args: self.window.show_proctor())
+        exam.showFullScreen()
+        return exam
+
+    def _exam_gone(self, exam: ExamWindow) -> None:
+        if exam in self.exam_windows:
+            self.exam_windows.remove(exam)
+
+    def close(self) -> None:
+        """After the event loop: let queued work finish, then release files and sockets."""
+        wait_for_all()
+        if self.store is not None:
+            self.store.close()
+        self.client.close()
 
 
 def run(*, server_url: str | None = None, data_dir: str | Path | None = None) -> int:
@@ -26,15 +104,8 @@ def run(*, server_url: str | None = None, data_dir: str | Path | None = None) ->
     log.info("MedXam Desktop %s starting; server %s", __version__, config.server_url)
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("MedXam Desktop")
-    client = ApiClient(config.server_url)
-    window = MainWindow(server_url=config.server_url)
-    window.show()
-
-    def checked(health: ServerHealth) -> None:
-        window.show_online(health.version)
-
-    run_in_background(client.health, on_done=checked, on_error=window.show_offline)
+    workstation = Workstation(config)
+    workstation.start()
     code = app.exec()
-    wait_for_all()
-    client.close()
+    workstation.close()
     return code

@@ -33,14 +33,18 @@ class MainWindow(QMainWindow):
         title.setObjectName("titleLabel")
         title.setAccessibleName("MedXam Desktop")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.problem_label = QLabel("Opening this workstation's store…", title_page)
+        self.problem_label.setObjectName("startupLabel")
+        self.problem_label.setAccessibleName("Start-up state")
+        self.problem_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.problem_label.setWordWrap(True)
         layout.addWidget(title)
+        layout.addWidget(self.problem_label)
         layout.addStretch(1)
         self.pages.addWidget(title_page)
-        self.proctor_flow = proctor_flow
+        self.proctor_flow: ProctorFlow | None = None
         if proctor_flow is not None:
-            self.pages.addWidget(proctor_flow)
-            self.pages.setCurrentWidget(proctor_flow)
-            proctor_flow.candidate_unlocked.connect(self._unlocked)
+            self.set_proctor_flow(proctor_flow)
         self.setCentralWidget(self.pages)
         self.server_label = QLabel(f"Server: {server_url}", self)
         self.server_label.setObjectName("serverLabel")
@@ -51,6 +55,17 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.server_label)
         self.statusBar().addPermanentWidget(self.connection_label)
         self.resize(1000, 680)
+
+    def set_proctor_flow(self, flow: ProctorFlow) -> None:
+        """Show the proctor's screens (once the store is open)."""
+        self.proctor_flow = flow
+        self.pages.addWidget(flow)
+        self.pages.setCurrentWidget(flow)
+        flow.candidate_unlocked.connect(self._unlocked)
+
+    def show_problem(self, text: str) -> None:
+        """The workstation cannot work (e.g. its store cannot be opened): say why."""
+        self.problem_label.setText(text)
 
     def show_online(self, server_version: str) -> None:
         self.connection_label.setText(f"Online — server {server_version}")
