@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from medxam_server.db import transaction
 from medxam_server.models import (
-    Attempt,
     IntegrityAlert,
     QuarantinedRecord,
     SyncBatch,
@@ -39,8 +37,6 @@ from medxam_server.models import (
 )
 from medxam_server.services import attempt_sync, sync_checks, sync_store
 from medxam_server.services.errors import Conflict, Invalid
-from medxam_server.services.fold import ENDING_KINDS, FoldRecord
-from medxam_server.services.scoring import rescore_attempt
 from medxam_server.services.sync_validation import Rejection, ValidRecord, validate_record
 
 log = logging.getLogger(__name__)
@@ -137,7 +133,7 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
             )
 
     inserted = sync_store.insert_records(
-        session, [_row(record, batch.batch_id, ws, now) for _, record in to_insert]
+        session, [_row(record) for _, record in to_insert], ws=ws, batch_id=batch.batch_id, now=now
     )
     applied: list[ValidRecord] = []
     lost = [(i, r) for i, r in to_insert if r.id not in inserted]
@@ -157,7 +153,12 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
     _quarantine(session, batch, rejected, results, now)
     touched = {r.attempt_id for _, r in candidates}
     hwm = _advance_high_water_mark(session, ws)
-    summaries = _fold(session, batch, applied, touched, exams, hwm, secret)
+    summaries = attempt_sync.fold_batch(
+        session,
+        attempt_sync.FoldContext(batch.workstation_id, batch.user_id, secret, hwm, exams),
+        applied,
+        touched,
+    )
     receipt = {
         "batch_id": batch.batch_id,
         "server_time": now.isoformat().replace("+00:00", "Z"),
@@ -221,13 +222,7 @@ def _claim(session: Session, batch: Batch) -> dict[str, Any] | None:
 
 
 def _held(session: Session, record_ids: list[str]) -> dict[str, str]:
-    """Record id -> content hash, for the ids already kept."""
-    if not record_ids:
-        return {}
-    rows = session.execute(
-        select(SyncRecord.id, SyncRecord.content_hash).where(SyncRecord.id.in_(record_ids))
-    ).all()
-    return {str(rid): content_hash for rid, content_hash in rows}
+    return sync_store.held_hashes(session, record_ids)
 
 
 def _conflict(record: ValidRecord, reason: str) -> Rejection:
@@ -239,10 +234,9 @@ def _conflict(record: ValidRecord, reason: str) -> Rejection:
     return Rejection(reason, detail, record.id, record.seq, record.attempt_id)
 
 
-def _row(record: ValidRecord, batch_id: str, ws: str, now: datetime) -> dict[str, Any]:
+def _row(record: ValidRecord) -> dict[str, Any]:
     return {
         "id": record.id,
-        "workstation_id": ws,
         "seq": record.seq,
         "attempt_id": record.attempt_id,
         "kind": record.kind,
@@ -251,8 +245,6 @@ def _row(record: ValidRecord, batch_id: str, ws: str, now: datetime) -> dict[str
         "by": record.by,
         "question_id": record.question_id,
         "content_hash": record.content_hash,
-        "batch_id": batch_id,
-        "received_at": now,
     }
 
 
@@ -320,85 +312,3 @@ def _advance_high_water_mark(session: Session, ws: str) -> int:
     if hwm != start:
         session.execute(update(Workstation).where(Workstation.id == ws).values(high_water_mark=hwm))
     return hwm
-
-
-def _fold(
-    session: Session,
-    batch: Batch,
-    applied: list[ValidRecord],
-    touched: set[str],
-    exams: attempt_sync.ExamCache,
-    hwm: int,
-    secret: bytes,
-) -> list[dict[str, Any]]:
-    """Apply the new records to their attempts; one receipt entry per attempt touched."""
-    by_attempt: dict[str, list[FoldRecord]] = defaultdict(list)
-    for r in applied:
-        by_attempt[r.attempt_id].append(
-            FoldRecord(r.id, r.seq, r.kind, r.at, r.data, batch.workstation_id)
-        )
-    ids = sorted(touched)
-    attempts = {a.id: a for a in session.scalars(select(Attempt).where(Attempt.id.in_(ids)))}
-    markers = attempt_sync.marker_seqs(session, ids)
-    upserts: list[dict[str, object]] = []
-    rescore: list[Attempt] = []
-    for attempt_id in sorted(by_attempt):
-        records = by_attempt[attempt_id]
-        attempt = attempts.get(attempt_id)
-        rebuild = any(r.kind in ENDING_KINDS for r in records) or (
-            attempt is None and any(r.kind == "attempt.started" for r in records)
-        )
-        if rebuild:
-            rebuilt = attempt_sync.recompute_attempt(
-                session, attempt_id, user_id=batch.user_id, secret=secret, exams=exams
-            )
-            if rebuilt is not None:
-                attempts[attempt_id] = rebuilt
-        elif attempt is not None:
-            end_seq = attempt_sync.end_seq_of(markers.get(attempt_id, {}))
-            rows = attempt_sync.apply_incremental(
-                session, attempt, records, end_seq=end_seq, exams=exams
-            )
-            upserts.extend(rows)
-            if rows and attempt.status != "in_progress":
-                rescore.append(attempt)
-    sync_store.upsert_answers(session, upserts)
-    for attempt in rescore:
-        rescore_attempt(session, attempt, exams.questions(attempt.exam_id))
-        attempt.updated_at = utcnow()
-    counts = _record_counts(session, ids)
-    summaries = []
-    for attempt_id in ids:
-        attempt = attempts.get(attempt_id)
-        missing: list[int] = []
-        marks = markers.get(attempt_id, {})
-        if attempt is not None and attempt.digest is not None and "attempt.finished" in marks:
-            missing = attempt_sync.check_integrity(
-                session,
-                attempt,
-                start_seq=marks.get("attempt.started", 0),
-                finish_seq=marks["attempt.finished"],
-                hwm=hwm,
-            )
-        summaries.append(
-            {
-                "attempt_id": attempt_id,
-                "records": counts.get(attempt_id, 0),
-                "integrity": attempt.integrity if attempt is not None else "unverified",
-                "missing_seq": missing,
-                "receipt_code": attempt.receipt_code if attempt is not None else None,
-            }
-        )
-    session.flush()
-    return summaries
-
-
-def _record_counts(session: Session, attempt_ids: list[str]) -> dict[str, int]:
-    if not attempt_ids:
-        return {}
-    rows = session.execute(
-        select(SyncRecord.attempt_id, func.count())
-        .where(SyncRecord.attempt_id.in_(attempt_ids))
-        .group_by(SyncRecord.attempt_id)
-    ).all()
-    return {str(attempt_id): count for attempt_id, count in rows}

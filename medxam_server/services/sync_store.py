@@ -1,15 +1,19 @@
 """The set-based statements of ingest, for PostgreSQL and SQLite alike.
 
-Each function is one statement for a whole batch (``INSERT ... ON CONFLICT`` with
-SQLAlchemy's multi-row ``insertmanyvalues``), never a round trip per record.
+Each function is one statement for a whole batch, never a round trip per record. On
+PostgreSQL the rows travel as one JSON array that ``json_to_recordset`` turns back into
+rows (one short, cacheable statement whatever the batch size); on SQLite, SQLAlchemy's
+multi-row ``INSERT ... ON CONFLICT`` does the same job.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, or_
+from sqlalchemy import case, delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -18,6 +22,74 @@ from medxam_server.models import AttemptQuestion, SyncRecord
 RECORDS = SyncRecord.__table__
 ANSWERS = AttemptQuestion.__table__
 ANSWER_KEYS = ["attempt_id", "question_id"]
+ANSWER_COLUMNS = (
+    "position",
+    "answer",
+    "answered_at",
+    "flagged",
+    "answer_seq",
+    "time_spent_ms",
+    "time_seq",
+    "is_correct",
+    "points_awarded_units",
+)
+
+_PG_INSERT_RECORDS = text(
+    """
+    INSERT INTO sync_records (id, workstation_id, seq, attempt_id, kind, at, data, "by",
+                              question_id, content_hash, batch_id, received_at)
+    SELECT r.id, CAST(:ws AS uuid), r.seq, r.attempt_id, r.kind, r.at, r.data, r."by",
+           r.question_id, r.content_hash, CAST(:batch AS uuid), :now
+    FROM json_to_recordset(CAST(:rows AS json)) AS r(
+        id uuid, seq bigint, attempt_id uuid, kind text, at timestamptz, data jsonb,
+        "by" uuid, question_id uuid, content_hash text)
+    ORDER BY r.id
+    ON CONFLICT DO NOTHING
+    RETURNING id
+    """
+)
+
+_PG_INSERT_ANSWERS = """
+    INSERT INTO attempt_questions (attempt_id, question_id, position, answer, answered_at,
+        flagged, answer_seq, time_spent_ms, time_seq, is_correct, points_awarded_units)
+    SELECT a.attempt_id, a.question_id, a.position, a.answer, a.answered_at, a.flagged,
+        a.answer_seq, a.time_spent_ms, a.time_seq, a.is_correct, a.points_awarded_units
+    FROM json_to_recordset(CAST(:rows AS json)) AS a(
+        attempt_id uuid, question_id uuid, position integer, answer jsonb,
+        answered_at timestamptz, flagged boolean, answer_seq bigint, time_spent_ms bigint,
+        time_seq bigint, is_correct boolean, points_awarded_units bigint)
+    ORDER BY a.attempt_id, a.question_id
+    ON CONFLICT (attempt_id, question_id) DO UPDATE SET
+"""
+_PG_UPSERT_ANSWERS = text(
+    _PG_INSERT_ANSWERS
+    + """
+        answer = CASE WHEN excluded.answer_seq > attempt_questions.answer_seq
+                      THEN excluded.answer ELSE attempt_questions.answer END,
+        answered_at = CASE WHEN excluded.answer_seq > attempt_questions.answer_seq
+                      THEN excluded.answered_at ELSE attempt_questions.answered_at END,
+        flagged = CASE WHEN excluded.answer_seq > attempt_questions.answer_seq
+                      THEN excluded.flagged ELSE attempt_questions.flagged END,
+        answer_seq = GREATEST(excluded.answer_seq, attempt_questions.answer_seq),
+        time_spent_ms = CASE WHEN excluded.time_seq > attempt_questions.time_seq
+                      THEN excluded.time_spent_ms ELSE attempt_questions.time_spent_ms END,
+        time_seq = GREATEST(excluded.time_seq, attempt_questions.time_seq)
+    """
+)
+_PG_REPLACE_ANSWERS = text(
+    _PG_INSERT_ANSWERS + ", ".join(f"{name} = excluded.{name}" for name in ANSWER_COLUMNS)
+)
+
+
+def _json_rows(rows: Sequence[dict[str, Any]]) -> str:
+    """Rows as one JSON array for ``json_to_recordset`` (times as RFC 3339 strings)."""
+    return json.dumps(list(rows), default=_json_default, separators=(",", ":"))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot send {type(value).__name__} as JSON")
 
 
 def is_postgres(session: Session) -> bool:
@@ -28,13 +100,35 @@ def insert_for(session: Session, table: Any) -> Any:
     return (postgresql.insert if is_postgres(session) else sqlite.insert)(table)
 
 
-def insert_records(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
+def held_hashes(session: Session, record_ids: Sequence[str]) -> dict[str, str]:
+    """Record id -> content hash, for the ids already kept."""
+    if not record_ids:
+        return {}
+    if is_postgres(session):
+        rows = session.execute(
+            text("SELECT id, content_hash FROM sync_records WHERE id = ANY(CAST(:ids AS uuid[]))"),
+            {"ids": list(record_ids)},
+        ).all()
+    else:
+        rows = session.execute(
+            select(SyncRecord.id, SyncRecord.content_hash).where(SyncRecord.id.in_(record_ids))
+        ).all()
+    return {str(rid): content_hash for rid, content_hash in rows}
+
+
+def insert_records(
+    session: Session, rows: Sequence[dict[str, Any]], *, ws: str, batch_id: str, now: datetime
+) -> set[str]:
     """Insert sync records; the ids actually inserted (others were already held)."""
     if not rows:
         return set()
+    if is_postgres(session):
+        params = {"ws": ws, "batch": batch_id, "now": now, "rows": _json_rows(rows)}
+        result = session.execute(_PG_INSERT_RECORDS, params)
+        return {str(row_id) for row_id in result.scalars()}
+    full = [{**r, "workstation_id": ws, "batch_id": batch_id, "received_at": now} for r in rows]
     statement = insert_for(session, RECORDS).on_conflict_do_nothing().returning(RECORDS.c.id)
-    result = session.connection().execute(statement, list(rows))
-    return {str(row_id) for row_id in result.scalars()}
+    return {str(row_id) for row_id in session.connection().execute(statement, full).scalars()}
 
 
 def upsert_answers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -44,6 +138,9 @@ def upsert_answers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     only sets the answer: a zero never beats what is stored.
     """
     if not rows:
+        return
+    if is_postgres(session):
+        session.execute(_PG_UPSERT_ANSWERS, {"rows": _json_rows(rows)})
         return
     statement = insert_for(session, ANSWERS)
     new, old = statement.excluded, ANSWERS.c
@@ -64,36 +161,33 @@ def upsert_answers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     session.connection().execute(statement, ordered)
 
 
-def replace_answers(session: Session, attempt_id: str, rows: Sequence[dict[str, Any]]) -> None:
-    """Make the attempt's synced answers exactly ``rows`` (a recomputed fold).
+def replace_answers(
+    session: Session, attempt_ids: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Make these attempts' synced answers exactly ``rows`` (recomputed folds).
 
     Rows written online (endpoint 6, both seqs 0) are left alone unless a row replaces them.
     """
-    session.connection().execute(
+    if not attempt_ids:
+        return
+    session.execute(
         delete(AttemptQuestion).where(
-            AttemptQuestion.attempt_id == attempt_id,
+            AttemptQuestion.attempt_id.in_(attempt_ids),
             or_(AttemptQuestion.answer_seq > 0, AttemptQuestion.time_seq > 0),
         )
     )
     if not rows:
         return
+    if is_postgres(session):
+        session.execute(_PG_REPLACE_ANSWERS, {"rows": _json_rows(rows)})
+        return
     statement = insert_for(session, ANSWERS)
     statement = statement.on_conflict_do_update(
         index_elements=ANSWER_KEYS,
-        set_={
-            name: statement.excluded[name]
-            for name in (
-                "position",
-                "answer",
-                "answered_at",
-                "flagged",
-                "answer_seq",
-                "time_spent_ms",
-                "time_seq",
-            )
-        },
+        set_={name: statement.excluded[name] for name in ANSWER_COLUMNS},
     )
-    session.connection().execute(statement, list(rows))
+    full = [{"is_correct": None, "points_awarded_units": None, **r} for r in rows]
+    session.connection().execute(statement, full)
 
 
 def insert_rows(session: Session, table: Any, rows: Sequence[dict[str, Any]]) -> None:

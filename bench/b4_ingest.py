@@ -1,0 +1,264 @@
+"""B4: server ingest over loopback HTTP, 1000-record batches, on PostgreSQL.
+
+Makes a fresh database on ``MEDXAM_BENCH_DATABASE_URL`` (default
+postgresql://postgres@127.0.0.1:5432/test), starts the real server with uvicorn in a
+subprocess, and pushes whole attempts (start, answers, finish) from this process. The
+baseline, in the same run, is a psycopg ``executemany`` upsert of the same records
+straight into a copy of the ``sync_records`` table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+from bench.report import line
+from medxam_server.config import normalise_database_url
+from medxam_server.db import make_engine, transaction
+from medxam_server.migrate import upgrade
+from medxam_server.services import auth
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+TARGET = ">=25000 and >=0.35"
+BATCH = 1000
+QUESTIONS = 100
+ATTEMPTS = int(os.environ.get("MEDXAM_B4_ATTEMPTS", "600"))
+WORKSTATIONS = 10
+PASSWORD = "bench-password-not-secret"
+
+
+def _with_db(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _seed(url: str) -> tuple[list[str], str, list[str]]:
+    """Admin user, an exam of QUESTIONS questions, one delivery to a group of takers."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.server.factories import make_delivery, make_exam, make_group, make_taker, single
+
+    engine = make_engine(normalise_database_url(url))
+    upgrade(engine)
+    from medxam_server.db import make_session_factory
+
+    with transaction(make_session_factory(engine)) as session:
+        auth.create_user(
+            session, username="bench", password=PASSWORD, full_name="Bench", role="proctor"
+        )
+        exam = make_exam(session, questions=[single("B") for _ in range(QUESTIONS)])
+        takers = [make_taker(session) for _ in range(ATTEMPTS)]
+        group = make_group(session, taker_ids=takers)
+        delivery = make_delivery(session, exam_id=exam.exam_id, group_id=group)
+    engine.dispose()
+    return exam.question_ids, delivery, takers
+
+
+def _records(questions: list[str], delivery: str, takers: list[str]) -> dict[str, list[Any]]:
+    """Per workstation, its whole outbox: each attempt starts, answers all, finishes."""
+    outboxes: dict[str, list[Any]] = {str(uuid.uuid4()): [] for _ in range(WORKSTATIONS)}
+    names = list(outboxes)
+    for index, taker in enumerate(takers):
+        outbox = outboxes[names[index % WORKSTATIONS]]
+        attempt = str(uuid.uuid4())
+        mine: list[str] = []
+
+        def add(
+            kind: str,
+            data: dict[str, Any],
+            box: list[Any] = outbox,
+            attempt: str = attempt,
+            mine: list[str] = mine,
+        ) -> None:
+            record_id = str(uuid.uuid4())
+            box.append(
+                {
+                    "id": record_id,
+                    "seq": len(box) + 1,
+                    "attempt_id": attempt,
+                    "kind": kind,
+                    "at": "2026-11-24T09:12:03Z",
+                    "data": data,
+                }
+            )
+            mine.append(record_id)
+
+        add("attempt.started", {"delivery_id": delivery, "taker_id": taker})
+        for n, question in enumerate(questions):
+            add(
+                "answer.saved",
+                {
+                    "question_id": question,
+                    "answer": ["ABCD"[n % 4]],
+                    "time_spent_ms": 1000 + n,
+                    "flagged": False,
+                },
+            )
+        digest = hashlib.sha256("\n".join(mine).encode()).hexdigest()
+        add("attempt.finished", {"record_count": len(mine), "digest": digest})
+    return outboxes
+
+
+def _bodies(outboxes: dict[str, list[Any]]) -> list[bytes]:
+    bodies = []
+    for ws, records in outboxes.items():
+        for start in range(0, len(records), BATCH):
+            chunk = records[start : start + BATCH]
+            body = {"protocol": 1, "workstation_id": ws, "records": chunk}
+            bodies.append(json.dumps(body).encode())
+    return bodies
+
+
+def _start_server(url: str, port: int, data_dir: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "MEDXAM_DATABASE_URL": url,
+        "MEDXAM_SECRET_KEY": "bench-secret",
+        "MEDXAM_DATA_DIR": data_dir,
+    }
+    command = [sys.executable, "-m", "uvicorn", "medxam_server.main:create_app", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    return subprocess.Popen(command, env=env)
+
+
+def _wait_healthy(base: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not become healthy")
+
+
+def _push_all(base: str, bodies: list[bytes]) -> tuple[float, int]:
+    with httpx.Client(base_url=base, timeout=120) as client:
+        login = client.post("/api/auth/login", json={"username": "bench", "password": PASSWORD})
+        login.raise_for_status()
+        headers = {
+            "Authorization": f"Bearer {login.json()['token']}",
+            "Content-Type": "application/json",
+        }
+        client.post(  # warm up the pool and code paths with an empty batch
+            "/api/sync/push",
+            content=json.dumps({"protocol": 1, "workstation_id": str(uuid.uuid4()), "records": []}),
+            headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+        ).raise_for_status()
+        accepted = 0
+        started = time.perf_counter()
+        for body in bodies:
+            response = client.post(
+                "/api/sync/push",
+                content=body,
+                headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+            )
+            response.raise_for_status()
+            accepted += sum(r["status"] == "accepted" for r in response.json()["results"])
+        return time.perf_counter() - started, accepted
+
+
+def _baseline(url: str, outboxes: dict[str, list[Any]]) -> float:
+    """psycopg executemany upsert of the same records, a batch per transaction."""
+    rows = []
+    batch_id = str(uuid.uuid4())  # the same for every row, like a push's batch
+    for ws, records in outboxes.items():
+        for r in records:
+            data = json.dumps(r["data"])
+            content_hash = hashlib.sha256(json.dumps(r, sort_keys=True).encode()).hexdigest()
+            rows.append(
+                (
+                    r["id"],
+                    ws,
+                    r["seq"],
+                    r["attempt_id"],
+                    r["kind"],
+                    r["at"],
+                    data,
+                    content_hash,
+                    batch_id,
+                )
+            )
+    sql = (
+        "INSERT INTO baseline_records (id, workstation_id, seq, attempt_id, kind, at, data, "
+        "content_hash, batch_id, received_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
+        "now()) ON CONFLICT DO NOTHING"
+    )
+    with psycopg.connect(url) as connection:
+        connection.execute("CREATE TABLE baseline_records (LIKE sync_records INCLUDING ALL)")
+        connection.commit()
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), BATCH):
+                cursor.executemany(sql, rows[start : start + BATCH])
+                connection.commit()
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    admin_url = os.environ.get("MEDXAM_BENCH_DATABASE_URL", DEFAULT_URL)
+    name = f"medxam_b4_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    url = _with_db(admin_url, name)
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        questions, delivery, takers = _seed(url)
+        outboxes = _records(questions, delivery, takers)
+        bodies = _bodies(outboxes)
+        total = sum(len(r) for r in outboxes.values())
+        port = _free_port()
+        with tempfile.TemporaryDirectory() as data_dir:
+            server = _start_server(url, port, data_dir)
+            _wait_healthy(f"http://127.0.0.1:{port}")
+            elapsed, accepted = _push_all(f"http://127.0.0.1:{port}", bodies)
+        if accepted != total:
+            raise RuntimeError(f"only {accepted} of {total} records were accepted")
+        rate = total / elapsed
+        baseline = total / _baseline(url, outboxes)
+        ratio = rate / baseline
+        passed = rate >= 25000 and ratio >= 0.35
+        print(
+            line(
+                "B4",
+                {
+                    "ingest_records_per_s": rate,
+                    "baseline_records_per_s": baseline,
+                    "ratio": round(ratio, 2),
+                    "records": total,
+                },
+                TARGET,
+                passed,
+            ),
+            flush=True,
+        )
+    except Exception as exc:  # a failed setup is reported as FAIL, not raised
+        print(f"B4 FAIL setup: {type(exc).__name__}: {exc}", flush=True)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    main()
