@@ -105,7 +105,7 @@ step = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(step, max_size=60))
 def test_accounting_properties(steps: list[tuple[str, object]]) -> None:
     """Segments never overlap, their sum never exceeds active time, and time left is
