@@ -60,6 +60,15 @@ def test_from_package_file_to_the_exam_window(
     exam.close()  # no PIN given: the candidate cannot close it
     assert exam.isVisible()
 
+    # The content was opened in memory only: no question text is anywhere on disk.
+    stems = [q["stem"].split(":")[0].encode() for q in built.content["questions"]]
+    on_disk = b"".join(
+        p.read_bytes() for p in workstation.config.data_dir.rglob("*") if p.is_file()
+    )
+    assert "Anatomy 2".encode() in on_disk  # the envelope is kept in clear: the scan sees it
+    assert not [stem for stem in stems if stem in on_disk]
+    assert b"Option B" not in on_disk
+
 
 def test_a_store_that_cannot_open_is_said_in_words(qtbot: QtBot, tmp_path: Path) -> None:
     data = tmp_path / "desktop"
