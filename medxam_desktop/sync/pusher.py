@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from medxam_desktop.domain.attempt import PROTOCOL_VERSION, OutboxRecord
 from medxam_desktop.errors import (
     CredentialStoreError,
+    ProtocolRefusedError,
     ServerRejectedError,
     StuckQueueError,
     SyncError,
@@ -149,8 +150,8 @@ class Pusher:
         sent_at = time.time()
         try:
             body = self.client.push_batch(batch.body, idempotency_key=batch.key)
-        except ServerRejectedError:
-            self._in_flight = None  # the same bytes would be refused again
+        except (ServerRejectedError, ProtocolRefusedError):
+            self._in_flight = None  # refused before anything was applied; never the same bytes
             raise
         receipt = parse_receipt(body)
         self._in_flight = None

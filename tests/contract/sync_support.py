@@ -10,7 +10,7 @@ import random
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,8 +156,10 @@ def assert_server_holds(
 
 
 @contextmanager
-def server_process(database_url: str, data_dir: Path, *, port: int | None = None) -> Iterator[int]:
-    """The server as a child process (so a test can SIGKILL it); yields its port."""
+def server_process(
+    database_url: str, data_dir: Path, *, port: int | None = None
+) -> Iterator[tuple[int, Callable[[], None]]]:
+    """The server as a child process; yields its port and a SIGKILL for it."""
     port = port or free_port()
     env = {
         **os.environ,
@@ -179,7 +181,7 @@ def server_process(database_url: str, data_dir: Path, *, port: int | None = None
             if time.monotonic() > deadline or child.poll() is not None:
                 raise RuntimeError("the server process did not start")
             time.sleep(0.1)
-        yield port
+        yield port, child.kill
     finally:
         if child.poll() is None:
             child.kill()
@@ -259,4 +261,46 @@ def database_refusing(database_url: str, database: str) -> Iterator[None]:
     finally:
         with engine.connect() as connection:
             connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
+        engine.dispose()
+
+
+def _admin_engine(database_url: str) -> Any:
+    admin = normalise_database_url(database_url).rsplit("/", 1)[0] + "/postgres"
+    return create_engine(admin, isolation_level="AUTOCOMMIT")
+
+
+def _kick(connection: Any, database: str) -> None:
+    connection.execute(
+        text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = :db AND pid <> pg_backend_pid()"
+        ),
+        {"db": database},
+    )
+
+
+def snapshot_database(database_url: str) -> str:
+    """A backup of the server's PostgreSQL database (a copy made as a template)."""
+    database = database_url.rsplit("/", 1)[1]
+    snapshot = f"{database}_backup"
+    engine = _admin_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            _kick(connection, database)
+            connection.execute(text(f'CREATE DATABASE "{snapshot}" TEMPLATE "{database}"'))
+    finally:
+        engine.dispose()
+    return snapshot
+
+
+def restore_database(database_url: str, snapshot: str) -> None:
+    """Replace the server's database by the older backup (and drop the backup)."""
+    database = database_url.rsplit("/", 1)[1]
+    engine = _admin_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{database}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{database}" TEMPLATE "{snapshot}"'))
+            connection.execute(text(f'DROP DATABASE "{snapshot}"'))
+    finally:
         engine.dispose()
