@@ -4,8 +4,9 @@ Bit ``b`` of a cell is set when the answer includes the label with bit ``b``
 (``label_bits``); 0 means omitted. A label that is none of the exam's options sets
 ``UNKNOWN_BIT``, so such an answer never equals a key. No Python work per answer row:
 
-- PostgreSQL: the server computes each mask (``jsonb ? label``) and streams
-  ``(attempt index, item index, mask)`` as a binary COPY, read with one ``np.frombuffer``;
+- PostgreSQL: the server computes each mask (``jsonb ? label``), packs it with the
+  attempt and item into one int8 and returns them all as one array (binary wire format),
+  read with one ``np.frombuffer``;
 - other databases (SQLite): the columns are fetched once, ids are mapped with
   ``np.searchsorted`` and each distinct answer text is parsed once.
 """
@@ -19,6 +20,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from psycopg import pq
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -28,21 +32,8 @@ log = logging.getLogger(__name__)
 
 IntArray = NDArray[np.int64]
 UNKNOWN_BIT = 62
-MAX_LABELS = UNKNOWN_BIT
-
-_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00"
-# One binary COPY tuple: field count, then (length, value) for int4, int4, int8.
-_COPY_ROW = np.dtype(
-    [
-        ("fields", ">i2"),
-        ("attempt_len", ">i4"),
-        ("attempt", ">i4"),
-        ("item_len", ">i4"),
-        ("item", ">i4"),
-        ("mask_len", ">i4"),
-        ("mask", ">i8"),
-    ]
-)
+LABEL_BITS = 26  # labels an exam may use (bits 0..25); PostgreSQL packs masks in 26 bits
+MAX_LABELS = LABEL_BITS
 
 
 def label_bit_map(option_labels: Sequence[Sequence[str]]) -> dict[str, int]:
@@ -67,16 +58,21 @@ def load_choices(
     session: Session,
     *,
     delivery_id: str,
+    exam_id: str,
     attempt_ids: Sequence[str],
     question_ids: Sequence[str],
+    positions: Sequence[int],
     label_bits: Mapping[str, int],
 ) -> IntArray:
-    """The masks of ``attempt_ids`` (rows) × ``question_ids`` (columns); 0 where none."""
+    """The masks of ``attempt_ids`` (rows, finished attempts of the delivery) × the exam's
+    questions (columns: ``question_ids`` at exam ``positions``); 0 where none."""
     choices = np.zeros((len(attempt_ids), len(question_ids)), dtype=np.int64)
     if not attempt_ids or not question_ids:
         return choices
     if session.get_bind().dialect.name == "postgresql":
-        rows, cols, masks = _postgres_cells(session, attempt_ids, question_ids, label_bits)
+        rows, cols, masks = _postgres_cells(
+            session, delivery_id, exam_id, attempt_ids, positions, label_bits
+        )
     else:
         rows, cols, masks = _generic_cells(
             session, delivery_id, attempt_ids, question_ids, label_bits
@@ -85,54 +81,80 @@ def load_choices(
     return choices
 
 
+class _RawBinary(Loader):
+    """Hands over an array column's binary wire format untouched, for ``np.frombuffer``."""
+
+    format = pq.Format.BINARY
+
+    def load(self, data: Buffer) -> bytes:
+        return bytes(data)
+
+
+_INT8_ARRAY_OID = 1016
+_ARRAY_HEADER_BYTES = 20  # ndim, has-null flag, element type, length, lower bound
+_ARRAY_ITEM = np.dtype([("length", ">i4"), ("value", ">i8")])
+
+
 def _postgres_cells(
     session: Session,
+    delivery_id: str,
+    exam_id: str,
     attempt_ids: Sequence[str],
-    question_ids: Sequence[str],
+    positions: Sequence[int],
     label_bits: Mapping[str, int],
 ) -> tuple[IntArray, IntArray, IntArray]:
-    params: dict[str, Any] = {"attempts": list(attempt_ids), "questions": list(question_ids)}
+    """One statement (one snapshot), one scalar ``array_agg`` of packed int8 values:
+
+    ``(attempt ordinal · P + exam position) << 32 | answer length << 26 | mask``
+
+    read with one ``np.frombuffer``, with the ordered ids of the finished attempts it used.
+    """
+    stride = max(positions) + 1
+    params: dict[str, Any] = {"delivery": delivery_id, "exam": exam_id}
     terms = []
     for label, bit in label_bits.items():
         params[f"label{bit}"] = label
-        terms.append(f"CASE WHEN aq.answer ? %(label{bit})s THEN {1 << bit}::int8 ELSE 0 END")
+        terms.append(f"CASE WHEN aq.answer ? %(label{bit})s THEN {1 << bit} ELSE 0 END")
     # Only placeholders and integer constants are interpolated; labels are parameters.
     statement = f"""
-        COPY (
-            SELECT a.idx::int4, q.idx::int4,
-                   m.mask + CASE WHEN jsonb_array_length(aq.answer) = bit_count(m.mask::bit(64))
-                            THEN 0 ELSE (1::int8 << {UNKNOWN_BIT}) END
-            FROM attempt_questions AS aq
-            JOIN unnest(%(attempts)s::uuid[]) WITH ORDINALITY AS a(id, idx)
-              ON aq.attempt_id = a.id
-            JOIN unnest(%(questions)s::uuid[]) WITH ORDINALITY AS q(id, idx)
-              ON aq.question_id = q.id
-            CROSS JOIN LATERAL (SELECT ({" + ".join(terms) or "0"})::int8 AS mask) AS m
-            WHERE aq.answer <> '[]'::jsonb
-        ) TO STDOUT (FORMAT BINARY)
+        SELECT
+          (SELECT array_agg(id ORDER BY id) FROM attempts
+            WHERE delivery_id = %(delivery)s AND status = 'finished'),
+          (SELECT array_agg(((fin.ordinal * {stride} + eq.position) << 32)
+                            | (LEAST(jsonb_array_length(aq.answer), 63)::int8 << {LABEL_BITS})
+                            | ({" + ".join(terms) or "0"}))
+             FROM attempt_questions AS aq
+             JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS ordinal FROM attempts
+                    WHERE delivery_id = %(delivery)s AND status = 'finished') AS fin
+               ON fin.id = aq.attempt_id
+             JOIN exam_questions AS eq
+               ON eq.exam_id = %(exam)s AND eq.question_id = aq.question_id)
     """  # noqa: S608
     driver = session.connection().connection.driver_connection
     assert driver is not None
-    with driver.cursor() as cursor, cursor.copy(statement, params) as copy:
-        data = b"".join(bytes(chunk) for chunk in copy)
-    return _parse_binary_copy(data)
-
-
-def _parse_binary_copy(data: bytes) -> tuple[IntArray, IntArray, IntArray]:
-    if not data.startswith(_COPY_HEADER):
-        raise ValueError("unexpected COPY output")
-    extension = int.from_bytes(data[15:19], "big")
-    body = memoryview(data)[19 + extension : len(data) - 2]  # the trailer is int16 -1
-    if len(body) % _COPY_ROW.itemsize:
-        raise ValueError("unexpected COPY row size")
-    rows = np.frombuffer(body, dtype=_COPY_ROW)
-    if rows.size and (rows["fields"] != 3).any():
-        raise ValueError("unexpected COPY field count")
-    return (
-        rows["attempt"].astype(np.int64) - 1,
-        rows["item"].astype(np.int64) - 1,
-        rows["mask"].astype(np.int64),
-    )
+    with driver.cursor(binary=True) as cursor:
+        cursor.adapters.register_loader(_INT8_ARRAY_OID, _RawBinary)
+        cursor.execute(statement, params)
+        fetched = cursor.fetchone()
+    empty = np.zeros(0, dtype=np.int64)
+    if fetched is None or fetched[0] is None or fetched[1] is None:
+        return empty, empty, empty
+    ids, packed_bytes = fetched
+    packed = np.frombuffer(packed_bytes, dtype=_ARRAY_ITEM, offset=_ARRAY_HEADER_BYTES)
+    values = packed["value"].astype(np.int64)
+    # The statement's attempt ordinals -> rows of the caller (-1: not in its list).
+    row_of = {attempt_id: row for row, attempt_id in enumerate(attempt_ids)}
+    ordinal_row = np.array([row_of.get(str(i), -1) for i in ids], dtype=np.int64)
+    column_of = np.full(stride, -1, dtype=np.int64)
+    column_of[np.asarray(positions, dtype=np.int64)] = np.arange(len(positions))
+    cell = values >> 32
+    rows = ordinal_row[cell // stride]
+    cols = column_of[cell % stride]
+    masks = values & ((1 << LABEL_BITS) - 1)
+    lengths = (values >> LABEL_BITS) & 63
+    masks = np.where(np.bitwise_count(masks) == lengths, masks, masks | (1 << UNKNOWN_BIT))
+    keep = (rows >= 0) & (cols >= 0) & (lengths > 0)
+    return rows[keep], cols[keep], masks[keep]
 
 
 def _generic_cells(

@@ -83,8 +83,10 @@ def delivery_results(session: Session, *, delivery_id: str) -> dict[str, Any]:
     choices = load_choices(
         session,
         delivery_id=delivery.id,
+        exam_id=exam.id,
         attempt_ids=[a.attempt_id for a in finished],
         question_ids=[item.question_id for item in items],
+        positions=[item.position for item in items],
         label_bits=label_bits,
     )
     key_masks = np.array([mask_of(item.key, label_bits) for item in items], dtype=np.int64)
