@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from medxam_desktop import __version__
 from medxam_desktop.config import DEFAULT_SERVER_URL
 
+_SUBCOMMANDS = ("sync", "status", "export-bundle")
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="medxam-desktop", description="MedXam exam workstation")
@@ -26,7 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if any(word in _SUBCOMMANDS for word in arguments if not word.startswith("-")):
+        from medxam_desktop.cli import main as run_command  # no Qt for scripted sync
+
+        return run_command(arguments)
+    args = build_parser().parse_args(arguments)
     from medxam_desktop.app import run
 
     return run(server_url=args.server_url, data_dir=args.data_dir)

@@ -43,7 +43,9 @@ class Store:
         self.outbox = OutboxRepository(core)
 
     @classmethod
-    def open(cls, path: Path, *, clock: Clock | None = None) -> Self:
+    def open(cls, path: Path, *, clock: Clock | None = None, recover: bool = True) -> Self:
+        """``recover=False`` for a second process (``medxam-desktop status``/``sync``)
+        that must not pause the exam the window is running."""
         path = Path(path)
         try:
             prepare_file(path)
@@ -55,7 +57,8 @@ class Store:
         store = cls(path, core)
         store._initialise()
         prepare_file(path)  # the -wal and -shm files exist now: 0600 too
-        store.attempts.recover_after_restart()
+        if recover:
+            store.attempts.recover_after_restart()
         return store
 
     @property
