@@ -7,6 +7,8 @@ Esc cancels a running download.
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
@@ -80,6 +82,7 @@ class DeliveriesPage(QWidget):
         )
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.message_label = named(QLabel(""), "deliveriesMessageLabel", "Message")
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.empty_label = named(
@@ -125,7 +128,9 @@ class DeliveriesPage(QWidget):
 
     def show_signed_in(self, user: SignedInUser) -> None:
         self.signed_in_user = user
-        self.account_label.setText(f"Signed in as <b>{user.full_name}</b> ({user.role}).")
+        self.account_label.setText(
+            f"Signed in as <b>{escape(user.full_name)}</b> ({escape(user.role)})."
+        )
         self.account_button.setText("&Sign out")
         self.account_button.setAccessibleName("Sign out")
         self._update_buttons()

@@ -7,6 +7,7 @@ without leaving the box; Enter takes the selected candidate; Esc goes back.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import (
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 from medxam_desktop.domain.attempt import AttemptView
 from medxam_desktop.domain.lifecycle import AttemptStatus
 from medxam_desktop.domain.package import PackageInfo, RosterEntry
-from medxam_desktop.ui.proctor.widgets import named, page_shortcut, set_up_table
+from medxam_desktop.ui.proctor.widgets import MESSAGE_STYLE, named, page_shortcut, set_up_table
 
 _Index = QModelIndex | QPersistentModelIndex
 STATUS_WORDS = {
@@ -135,6 +136,8 @@ class RosterPage(QWidget):
         self.count_label = named(QLabel(""), "rosterCountLabel", "How many candidates match")
         self.message_label = named(QLabel(""), "rosterMessageLabel", "Message")
         self.message_label.setWordWrap(True)
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message_label.setStyleSheet(MESSAGE_STYLE)
         self.back_button = named(
             QPushButton("← &Deliveries"), "rosterBackButton", "Back to deliveries"
         )
@@ -160,7 +163,8 @@ class RosterPage(QWidget):
     def show_roster(self, info: PackageInfo, attempts: Mapping[str, AttemptView]) -> None:
         self.info = info
         self.heading.setText(
-            f"<h2>{info.delivery_title}</h2>{info.exam_title} · {info.duration_minutes} minutes"
+            f"<h2>{escape(info.delivery_title)}</h2>{escape(info.exam_title)}"
+            f" · {info.duration_minutes} minutes"
             f" · {info.question_count} questions"
         )
         self.model.set_roster(info.roster, attempts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -17,7 +19,7 @@ from PySide6.QtWidgets import (
 from medxam_desktop.errors import user_message
 from medxam_desktop.sync.api_client import SignedInUser
 from medxam_desktop.ui.proctor.session import ProctorSession
-from medxam_desktop.ui.proctor.widgets import named
+from medxam_desktop.ui.proctor.widgets import MESSAGE_STYLE, named
 
 
 class SignInDialog(QDialog):
@@ -32,7 +34,9 @@ class SignInDialog(QDialog):
         named(self, "signInDialog", "Sign in to the server")
         self.setWindowTitle("Sign in — MedXam")
         intro = named(
-            QLabel(f"Sign in to <b>{session.client.base_url}</b> to download exam packages."),
+            QLabel(
+                f"Sign in to <b>{escape(session.client.base_url)}</b> to download exam packages."
+            ),
             "signInIntroLabel",
             "Which server",
         )
@@ -42,6 +46,8 @@ class SignInDialog(QDialog):
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.message_label = named(QLabel(""), "signInMessageLabel", "Sign-in message")
         self.message_label.setWordWrap(True)
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message_label.setStyleSheet(MESSAGE_STYLE)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

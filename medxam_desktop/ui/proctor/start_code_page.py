@@ -7,7 +7,9 @@ the proctor can simply type it again.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -20,7 +22,9 @@ from PySide6.QtWidgets import (
 
 from medxam_desktop.domain.package import PackageInfo, RosterEntry
 from medxam_desktop.sync.package import START_CODE_LENGTH, normalise_start_code, start_code_problem
-from medxam_desktop.ui.proctor.widgets import named, page_shortcut
+from medxam_desktop.ui.proctor.widgets import MESSAGE_STYLE, named, page_shortcut
+
+CODE_FIELD_WIDTH_PX = 420
 
 
 class StartCodePage(QWidget):
@@ -49,10 +53,13 @@ class StartCodePage(QWidget):
         code_font.setStyleHint(QFont.StyleHint.TypeWriter)
         code_font.setPointSize(code_font.pointSize() + 8)
         self.code_edit.setFont(code_font)
+        self.code_edit.setMaximumWidth(CODE_FIELD_WIDTH_PX)
         self.code_edit.textEdited.connect(self._edited)
         self.code_edit.returnPressed.connect(self.submit)
         self.message_label = named(QLabel(""), "startCodeMessageLabel", "Start code message")
         self.message_label.setWordWrap(True)
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message_label.setStyleSheet(MESSAGE_STYLE)
         self.back_button = named(
             QPushButton("← &Candidates"), "startCodeBackButton", "Back to candidates"
         )
@@ -77,10 +84,12 @@ class StartCodePage(QWidget):
         self._busy = False
 
     def show_candidate(self, info: PackageInfo, entry: RosterEntry) -> None:
-        self.candidate_label.setText(f"<h2>{entry.candidate_number} · {entry.full_name}</h2>")
+        self.candidate_label.setText(
+            f"<h2>{escape(entry.candidate_number)} · {escape(entry.full_name)}</h2>"
+        )
         self.exam_label.setText(
-            f"{info.exam_title} · {info.duration_minutes} minutes · {info.question_count} "
-            f"questions<br>{info.delivery_title}"
+            f"{escape(info.exam_title)} · {info.duration_minutes} minutes · "
+            f"{info.question_count} questions<br>{escape(info.delivery_title)}"
         )
         self.code_edit.clear()
         self.message_label.clear()

@@ -12,6 +12,9 @@ from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 
 W = TypeVar("W", bound=QWidget)
 
+# Messages that need the proctor's attention: dark red, readable on light backgrounds.
+MESSAGE_STYLE = "color: #9b1c1c; font-weight: 600;"
+
 
 def named(widget: W, object_name: str, accessible_name: str) -> W:
     """Give a widget the names tests and screen readers find it by."""

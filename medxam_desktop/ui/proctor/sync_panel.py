@@ -1,0 +1,232 @@
+"""The proctor's sync status at a glance, "Sync now" (Ctrl+S) and "Export USB bundle…".
+
+Queued, sent, confirmed and quarantined records (each quarantined one with the server's
+reason), last contact, the server's clock offset, and each ended attempt with its
+receipt code. Every piece of work runs through ``ui.tasks.run_in_background``; the
+export reports its progress on a bar and never blocks the window.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from medxam_desktop.errors import user_message
+from medxam_desktop.sync.bundle_export import BUNDLE_SUFFIX, BundleSummary, export_bundle
+from medxam_desktop.sync.pusher import PushReport
+from medxam_desktop.sync.status import SyncStatus
+from medxam_desktop.ui.proctor.sync_scheduler import SyncScheduler
+from medxam_desktop.ui.proctor.widgets import named
+from medxam_desktop.ui.tasks import run_in_background
+
+log = logging.getLogger(__name__)
+
+
+class _ExportProgress(QObject):
+    """Carries (done, total) from the exporting thread to the bar (a queued signal)."""
+
+    progressed = Signal(int, int)
+
+
+class SyncPanel(QWidget):
+    exported = Signal(object)  # BundleSummary
+
+    def __init__(self, scheduler: SyncScheduler, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "syncPanel", "Sync status")
+        self.scheduler = scheduler
+        self.choose_bundle_path: Callable[[], Path | None] = self._ask_for_path
+        self.counts: dict[str, QLabel] = {}
+        form = QFormLayout()
+        for key, title in (
+            ("queued", "Queued"),
+            ("sent", "Sent, not yet confirmed"),
+            ("confirmed", "Confirmed"),
+            ("quarantined", "Quarantined"),
+            ("contact", "Last contact"),
+            ("clock", "Server clock"),
+        ):
+            label = QLabel("–", self)
+            named(label, f"sync_{key}", title)
+            form.addRow(f"{title}:", label)
+            self.counts[key] = label
+        self.message = QLabel("", self)
+        self.message.setWordWrap(True)
+        named(self.message, "syncMessage", "Sync message")
+        self.sync_button = QPushButton("Sync now", self)
+        named(self.sync_button, "syncNowButton", "Sync now")
+        self.sync_button.setToolTip("Send everything queued to the server now (Ctrl+S)")
+        self.export_button = QPushButton("Export USB bundle…", self)
+        named(self.export_button, "exportBundleButton", "Export USB bundle")
+        self.progress = QProgressBar(self)
+        named(self.progress, "exportProgress", "Export progress")
+        self.progress.setVisible(False)
+        self.quarantine = _table(
+            self, "quarantineTable", "Quarantined records", "Seq", "Kind", "Reason"
+        )
+        self.receipts = _table(
+            self, "receiptsTable", "Ended attempts", "Candidate", "Status", "Server", "Receipt"
+        )
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.sync_button)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(QLabel("Quarantined (kept, not sent again):", self))
+        layout.addWidget(self.quarantine)
+        layout.addWidget(QLabel("Receipts:", self))
+        layout.addWidget(self.receipts)
+        self.shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
+        self.shortcut.activated.connect(self.sync_now)
+        self.sync_button.clicked.connect(self.sync_now)
+        self.export_button.clicked.connect(self.export_requested)
+        self._export_progress = _ExportProgress(self)
+        self._export_progress.progressed.connect(self._show_progress)
+        scheduler.status_changed.connect(self.show_status)
+        scheduler.sync_started.connect(lambda: self._busy("Syncing…"))
+        scheduler.sync_finished.connect(self._synced)
+        scheduler.sync_failed.connect(self._sync_failed)
+
+    # --- actions -------------------------------------------------------------------------
+
+    def sync_now(self) -> None:
+        self.scheduler.sync_now()
+
+    def export_requested(self) -> None:
+        path = self.choose_bundle_path()
+        if path is None:
+            return
+        self.export_to(path)
+
+    def export_to(self, path: Path) -> None:
+        store = self.scheduler.pusher.store
+        self.export_button.setEnabled(False)
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.message.setText("Writing the bundle…")
+        emit = self._export_progress.progressed.emit
+        run_in_background(
+            lambda: export_bundle(store, path, progress=emit),
+            on_done=self._exported,
+            on_error=self._export_failed,
+        )
+
+    # --- showing -------------------------------------------------------------------------
+
+    def show_status(self, status: SyncStatus) -> None:
+        self.counts["queued"].setText(str(status.queued))
+        self.counts["sent"].setText(str(status.sent))
+        self.counts["confirmed"].setText(str(status.confirmed))
+        self.counts["quarantined"].setText(str(len(status.quarantined)))
+        self.counts["contact"].setText(_ago(status.last_contact))
+        offset = status.clock_offset_ms
+        self.counts["clock"].setText("–" if offset is None else f"{offset / 1000:+.1f} s")
+        if status.last_error:
+            self.message.setText(status.last_error)
+        elif status.bundle_key_problem:
+            self.message.setText(f"USB bundles may be refused: {status.bundle_key_problem}")
+        _fill(
+            self.quarantine,
+            [(str(q.record.seq), q.record.kind, q.reason) for q in status.quarantined],
+        )
+        _fill(
+            self.receipts,
+            [
+                (
+                    f"{a.candidate_number} {a.full_name}",
+                    a.status,
+                    a.integrity or "not confirmed",
+                    a.receipt_code or "–",
+                )
+                for a in status.attempts
+            ],
+        )
+
+    def _busy(self, text: str) -> None:
+        self.sync_button.setEnabled(False)
+        self.message.setText(text)
+
+    def _synced(self, report: PushReport) -> None:
+        self.sync_button.setEnabled(True)
+        if not report.skipped:
+            self.message.setText(f"Synced: {report.acknowledged} record(s) confirmed.")
+
+    def _sync_failed(self, error: Exception) -> None:
+        self.sync_button.setEnabled(True)
+        retry = self.scheduler.retry_in_ms
+        later = f" Next try in {retry // 1000 + 1} s." if retry >= 0 else ""
+        self.message.setText(user_message(error) + later)
+
+    def _show_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _exported(self, summary: BundleSummary) -> None:
+        self.export_button.setEnabled(True)
+        self.progress.setVisible(False)
+        self.message.setText(
+            f"Bundle written: {summary.record_count} record(s) of {summary.attempt_count} "
+            f"attempt(s) to {summary.path}. Give it to an administrator to import."
+        )
+        self.exported.emit(summary)
+
+    def _export_failed(self, error: Exception) -> None:
+        self.export_button.setEnabled(True)
+        self.progress.setVisible(False)
+        self.message.setText(user_message(error))
+
+    def _ask_for_path(self) -> Path | None:
+        chosen, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export USB bundle",
+            f"medxam{BUNDLE_SUFFIX}",
+            f"MedXam bundles (*{BUNDLE_SUFFIX});;All files (*)",
+        )
+        return Path(chosen) if chosen else None
+
+
+def _table(parent: QWidget, name: str, title: str, *headers: str) -> QTableWidget:
+    table = QTableWidget(0, len(headers), parent)
+    named(table, name, title)
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(value))
+
+
+def _ago(moment: datetime | None) -> str:
+    if moment is None:
+        return "never"
+    seconds = max(0, int((datetime.now(UTC) - moment).total_seconds()))
+    local = moment.astimezone().strftime("%H:%M:%S")
+    if seconds < 120:
+        return f"{local} ({seconds} s ago)"
+    return f"{local} ({seconds // 60} min ago)"

@@ -1,0 +1,99 @@
+"""When the pusher runs: at start-up, on a local write, on reconnect, on a backoff timer.
+
+The pusher runs on the background pool (``run_in_background``), never on the store
+worker: a long drain must not hold up a candidate's next save, and the store's own lock
+interleaves the pusher's short reads and marks with the exam's writes. A write in the
+exam wakes the pusher through ``Store.add_write_listener``; bursts of writes are
+gathered for ``DEBOUNCE_MS``. A failure waits the pusher's backoff (capped exponential,
+full jitter, never sooner than the server's ``Retry-After``); a 401 waits for the
+proctor to sign in again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from medxam_desktop.errors import AuthError, ServerBusyError
+from medxam_desktop.sync.pusher import Pusher, PushReport
+from medxam_desktop.ui.tasks import run_in_background
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE_MS = 300
+
+
+class SyncScheduler(QObject):
+    status_changed = Signal(object)  # SyncStatus
+    sync_started = Signal()
+    sync_finished = Signal(object)  # PushReport
+    sync_failed = Signal(object)  # the SyncError; the queue is intact
+    sign_in_needed = Signal()
+    _written = Signal()  # emitted on the writing thread; delivered on the UI thread
+
+    def __init__(self, pusher: Pusher, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pusher = pusher
+        self.running = False
+        self.waiting_for_sign_in = False
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._local_write_settled)
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self.sync_now)
+        self._written.connect(self._debounce.start, Qt.ConnectionType.QueuedConnection)
+        pusher.store.add_write_listener(self._written.emit)
+
+    def start(self) -> None:
+        """At start-up: compare high-water marks, then push what is queued."""
+        self.pusher.request_state_check()
+        self.sync_now()
+
+    def reconnected(self) -> None:
+        """The network or the sign-in is back."""
+        self.waiting_for_sign_in = False
+        self.pusher.request_state_check()
+        self.sync_now()
+
+    def sync_now(self) -> None:
+        """Push now (the proctor's "Sync now", a timer, a trigger); at most one at a time."""
+        if self.running:
+            return
+        self._retry.stop()
+        self.running = True
+        self.sync_started.emit()
+        run_in_background(self.pusher.sync, on_done=self._done, on_error=self._failed)
+
+    def refresh_status(self) -> None:
+        run_in_background(self.pusher.status, on_done=self.status_changed.emit)
+
+    @property
+    def retry_in_ms(self) -> int:
+        return self._retry.remainingTime() if self._retry.isActive() else -1
+
+    def _local_write_settled(self) -> None:
+        if self.running or self.waiting_for_sign_in or self.pusher.backoff.backing_off:
+            self.refresh_status()  # the backoff timer (or a sign-in) decides when
+            return
+        self.sync_now()
+
+    def _done(self, report: PushReport) -> None:
+        self.running = False
+        self.sync_finished.emit(report)
+        self.refresh_status()
+
+    def _failed(self, error: Exception) -> None:
+        self.running = False
+        self.sync_failed.emit(error)
+        self.refresh_status()
+        if isinstance(error, AuthError):
+            self.waiting_for_sign_in = True
+            self.sign_in_needed.emit()
+            return
+        retry_after = error.retry_after if isinstance(error, ServerBusyError) else None
+        delay_s = self.pusher.backoff.next_delay(retry_after)
+        log.info("sync failed (%s); next try in %.1f s", type(error).__name__, delay_s)
+        self._retry.start(max(1, round(delay_s * 1000)))
