@@ -9,7 +9,8 @@ Pure Python (no database), so the same function rebuilds an attempt from
 - A question's answer is the one from the highest-``seq`` valid ``answer.saved``; its
   ``time_spent_ms`` comes from the highest-``seq`` record carrying one (``answer.saved``
   or ``question.timed``). An answer naming an option the question does not have (or a
-  question outside the exam) is kept as evidence but has no effect.
+  question outside the exam) is kept as evidence but has no effect at all, exactly as
+  if it had been rejected on arrival, so the outcome never depends on arrival order.
 """
 
 from __future__ import annotations
@@ -84,10 +85,9 @@ def answer_effect(
     answer: list[str] | None = None
     if record.kind == "answer.saved":
         labels = [str(label) for label in record.data.get("answer", [])]
-        if answer_problem(question, labels) is None:
-            answer = labels
-        elif time_value is None:
-            return None
+        if answer_problem(question, labels) is not None:
+            return None  # as if rejected at ingest: neither its answer nor its time counts
+        answer = labels
     return question, answer, time_value
 
 
