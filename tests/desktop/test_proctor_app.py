@@ -65,7 +65,7 @@ def test_from_package_file_to_the_exam_window(
     on_disk = b"".join(
         p.read_bytes() for p in workstation.config.data_dir.rglob("*") if p.is_file()
     )
-    assert "Anatomy 2".encode() in on_disk  # the envelope is kept in clear: the scan sees it
+    assert b"Anatomy 2" in on_disk  # the envelope is kept in clear: the scan sees it
     assert not [stem for stem in stems if stem in on_disk]
     assert b"Option B" not in on_disk
 
