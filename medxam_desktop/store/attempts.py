@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, text, update
+from sqlalchemy import Connection, Row, insert, literal_column, select, text, update
 
 from medxam_desktop.domain.attempt import AttemptView, records_digest
 from medxam_desktop.domain.lifecycle import AttemptStatus, Transition, transition
@@ -151,7 +151,7 @@ class AttemptRepository:
         query = (
             select(_ATTEMPTS)
             .where(_ATTEMPTS.c.delivery_id == delivery_id)
-            .order_by(_ATTEMPTS.c.checked_in_at, _ATTEMPTS.c.id)
+            .order_by(_ATTEMPTS.c.checked_in_at, literal_column("attempts.rowid"))
         )
         with self._core.read() as connection:
             rows = connection.execute(query).all()

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Boolean,
     Dialect,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -153,13 +152,11 @@ class TimeSegment(Base):
     end_ms: Mapped[int] = mapped_column(BigInteger)
     ended_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_time_segments_attempt_start", "attempt_id", "start_ms"),)
-
 
 class OutboxRow(Base):
     """Append-only: one record for the server. ``seq`` is gapless from 1 and never reused;
     rows are never deleted (``verified`` marks those whose attempt the server holds
-    complete)."""
+    complete). Few indexes on purpose: every index is one more page written per answer."""
 
     __tablename__ = "outbox"
 
@@ -174,11 +171,6 @@ class OutboxRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     acknowledged_at: Mapped[datetime | None]
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    __table_args__ = (
-        Index("ix_outbox_state_seq", "state", "seq"),
-        Index("ix_outbox_attempt_seq", "attempt_id", "seq"),
-    )
 
 
 # Typed handles on the tables, for Core statements in the repositories.

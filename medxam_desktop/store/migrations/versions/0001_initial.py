@@ -102,10 +102,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_outbox")),
         sa.UniqueConstraint("id", name=op.f("uq_outbox_id")),
     )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_attempt_seq", ["attempt_id", "seq"], unique=False)
-        batch_op.create_index("ix_outbox_state_seq", ["state", "seq"], unique=False)
-
     op.create_table(
         "time_segments",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -119,11 +115,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_time_segments")),
     )
-    with op.batch_alter_table("time_segments", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_time_segments_attempt_start", ["attempt_id", "start_ms"], unique=False
-        )
-
     op.create_table(
         "transitions",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -149,14 +140,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_transitions_attempt_id"))
 
     op.drop_table("transitions")
-    with op.batch_alter_table("time_segments", schema=None) as batch_op:
-        batch_op.drop_index("ix_time_segments_attempt_start")
-
     op.drop_table("time_segments")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_state_seq")
-        batch_op.drop_index("ix_outbox_attempt_seq")
-
     op.drop_table("outbox")
     op.drop_table("answers")
     with op.batch_alter_table("attempts", schema=None) as batch_op:
