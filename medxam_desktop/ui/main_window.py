@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from medxam_desktop import __version__
 from medxam_desktop.domain.content import ExamContent
@@ -66,6 +73,16 @@ class MainWindow(QMainWindow):
     def show_problem(self, text: str) -> None:
         """The workstation cannot work (e.g. its store cannot be opened): say why."""
         self.problem_label.setText(text)
+
+    def show_sync_panel(self, panel: QWidget) -> QDockWidget:
+        """Dock the proctor's sync panel (ui/proctor/sync_panel.py) at the right."""
+        dock = QDockWidget("Sync", self)
+        dock.setObjectName("syncDock")
+        dock.setAccessibleName("Sync")
+        dock.setWidget(panel)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
 
     def show_online(self, server_version: str) -> None:
         self.connection_label.setText(f"Online — server {server_version}")

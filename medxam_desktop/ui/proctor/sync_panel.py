@@ -143,7 +143,7 @@ class SyncPanel(QWidget):
         offset = status.clock_offset_ms
         self.counts["clock"].setText("–" if offset is None else f"{offset / 1000:+.1f} s")
         if status.last_error:
-            self.message.setText(status.last_error)
+            self.message.setText(status.last_error + self._next_try())
         elif status.bundle_key_problem:
             self.message.setText(f"USB bundles may be refused: {status.bundle_key_problem}")
         _fill(
@@ -174,9 +174,13 @@ class SyncPanel(QWidget):
 
     def _sync_failed(self, error: Exception) -> None:
         self.sync_button.setEnabled(True)
+        self.message.setText(user_message(error) + self._next_try())
+
+    def _next_try(self) -> str:
+        if self.scheduler.waiting_for_sign_in:
+            return "\nSign in again to go on syncing."
         retry = self.scheduler.retry_in_ms
-        later = f" Next try in {retry // 1000 + 1} s." if retry >= 0 else ""
-        self.message.setText(user_message(error) + later)
+        return f"\nNext try in {retry // 1000 + 1} s." if retry >= 0 else ""
 
     def _show_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))

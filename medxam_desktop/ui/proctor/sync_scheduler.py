@@ -87,13 +87,14 @@ class SyncScheduler(QObject):
 
     def _failed(self, error: Exception) -> None:
         self.running = False
-        self.sync_failed.emit(error)
-        self.refresh_status()
         if isinstance(error, AuthError):
             self.waiting_for_sign_in = True
+        else:
+            retry_after = error.retry_after if isinstance(error, ServerBusyError) else None
+            delay_s = self.pusher.backoff.next_delay(retry_after)
+            log.info("sync failed (%s); next try in %.1f s", type(error).__name__, delay_s)
+            self._retry.start(max(1, round(delay_s * 1000)))
+        self.sync_failed.emit(error)
+        self.refresh_status()
+        if self.waiting_for_sign_in:
             self.sign_in_needed.emit()
-            return
-        retry_after = error.retry_after if isinstance(error, ServerBusyError) else None
-        delay_s = self.pusher.backoff.next_delay(retry_after)
-        log.info("sync failed (%s); next try in %.1f s", type(error).__name__, delay_s)
-        self._retry.start(max(1, round(delay_s * 1000)))
