@@ -10,6 +10,7 @@ only with the proctor's PIN (``verify_pin``), or once the exam is submitted.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -36,6 +37,7 @@ from medxam_desktop.ui.candidate.review_page import ReviewPage
 from medxam_desktop.ui.candidate.store_port import ExamStore
 from medxam_desktop.ui.widgets.announce import announce
 from medxam_desktop.ui.widgets.naming import named
+from medxam_desktop.ui.widgets.none_guard import guard_none_refcount
 from medxam_desktop.ui.widgets.themes import HIGH_CONTRAST, NORMAL, load_style_sheet
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,7 @@ class ExamWindow(QMainWindow):
         verify_pin: Callable[[str], bool] | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        guard_none_refcount()  # PySide6 6.12 on Python 3.11: see widgets/none_guard.py
         super().__init__(parent)
         named(self, "examWindow", f"Exam: {content.title}")
         self.setWindowTitle(content.title)
@@ -80,6 +83,11 @@ class ExamWindow(QMainWindow):
         self.heartbeat_timer.setObjectName("heartbeatTimer")
         self.heartbeat_timer.setInterval(HEARTBEAT_MS)
         self.heartbeat_timer.timeout.connect(self.session.heartbeat)
+        self._prepare_timer = QTimer(self)
+        self._prepare_timer.setObjectName("prepareTimer")
+        self._prepare_timer.setSingleShot(True)
+        self._prepare_timer.setInterval(50)
+        self._prepare_timer.timeout.connect(self._prepare_neighbours)
         self.set_theme(NORMAL)
         self._show_question(0)
         self.resize(1180, 780)
@@ -225,6 +233,14 @@ class ExamWindow(QMainWindow):
         self.navigator_model.update_entry(row, seen=True)
         self.navigator_model.set_current(row)
         self.navigator.scrollTo(self.navigator_model.index(row, 0))
+        self._prepare_timer.start()
+
+    def _prepare_neighbours(self) -> None:
+        """Idle time: make the next and previous stems ready to show."""
+        for row in (self.session.row + 1, self.session.row - 1):
+            if 0 <= row < len(self.content.questions):
+                question = self.content.questions[row]
+                self.question_view.prepare(question.id, question.stem)
 
     def _question_state_changed(self, row: int) -> None:
         state = self.session.states[row]
@@ -309,6 +325,10 @@ class ExamWindow(QMainWindow):
         self._show_question(self.session.row)
         self.countdown.start(remaining_ms)
         self.heartbeat_timer.start()
+        # Everything made so far (content, documents, widgets) lives the whole exam: keep
+        # it out of the cyclic collector, whose full passes would stall a key press.
+        gc.collect()
+        gc.freeze()
 
     def _remaining_known(self, remaining_ms: int) -> None:
         if not self.session.finished and self.pages.currentWidget() is not self.paused_label:
@@ -351,6 +371,7 @@ class ExamWindow(QMainWindow):
             NORMAL_ZOOM if step == 0 else max(0, min(len(ZOOM_STEPS) - 1, self._zoom + step))
         )
         self._apply_style()
+        self.question_view.forget_documents()
 
     @property
     def zoom_factor(self) -> float:

@@ -9,11 +9,12 @@ forth only swaps documents.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import markdown
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 MEDIA_SCHEME = "media"
 MAX_IMAGE_WIDTH_PX = 720
 _EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+_MEDIA_SRC = re.compile(r'src="media:([^"]+)"')
 
 
 class StemRenderer:
@@ -69,7 +71,12 @@ class MediaImages:
 
 
 class QuestionView(QTextBrowser):
-    """A read-only view of one stem; links and external resources are never followed."""
+    """A read-only view of one stem; links and external resources are never followed.
+
+    Each stem becomes its own ``QTextDocument`` (images added as resources, laid out at
+    the view's width), made ahead of time for the questions next to the one on screen
+    (``prepare``), so moving between questions swaps documents instead of parsing HTML.
+    """
 
     def __init__(self, media: Mapping[str, Media], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,11 +86,52 @@ class QuestionView(QTextBrowser):
         self.setOpenExternalLinks(False)
         self._renderer = StemRenderer()
         self._images = MediaImages(media)
+        self._holder = QObject(self)  # owns the documents, so that swapping never deletes one
+        self._documents: dict[str, tuple[QTextDocument, str]] = {}
 
     def show_stem(self, question_id: str, stem: str, *, heading: str) -> None:
-        self.setHtml(self._renderer.html(question_id, stem))
-        self.setAccessibleDescription(f"{heading}. {self.toPlainText()}")
+        document, text = self._document(question_id, stem)
+        if document.defaultFont() != self.font():
+            document.setDefaultFont(self.font())
+        self.setDocument(document)
+        self.setAccessibleDescription(f"{heading}. {text}")
         self.verticalScrollBar().setValue(0)
+
+    def prepare(self, question_id: str, stem: str) -> None:
+        """Make the stem's document now (idle time), so that showing it later is cheap."""
+        document, _ = self._document(question_id, stem)
+        if document.defaultFont() != self.font():
+            document.setDefaultFont(self.font())
+        document.setTextWidth(self.viewport().width())
+        document.size()  # lays it out
+
+    def forget_documents(self) -> None:
+        """Fonts changed (zoom): documents are made again on demand."""
+        showing = self.document()
+        for document, _ in self._documents.values():
+            if document is not showing:
+                document.deleteLater()
+        self._documents.clear()
+
+    def _document(self, question_id: str, stem: str) -> tuple[QTextDocument, str]:
+        found = self._documents.get(question_id)
+        if found is None:
+            html = self._renderer.html(question_id, stem)
+            document = QTextDocument(self._holder)
+            document.setDefaultFont(self.font())
+            document.setDocumentMargin(self.document().documentMargin())
+            for name in dict.fromkeys(_MEDIA_SRC.findall(html)):
+                image = self._images.image(name)
+                if image is not None:
+                    document.addResource(
+                        QTextDocument.ResourceType.ImageResource.value,
+                        QUrl(f"{MEDIA_SCHEME}:{name}"),
+                        image,
+                    )
+            document.setHtml(html)
+            found = (document, document.toPlainText())
+            self._documents[question_id] = found
+        return found
 
     def loadResource(self, kind: int, url: QUrl | str) -> Any:  # noqa: N802 (Qt name)
         """Images from the package's media; nothing else is loaded."""

@@ -1,0 +1,95 @@
+"""The exam window's parts on their own: the stem view, the countdown, the None guard."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QImage, QTextDocument
+from pytestqt.qtbot import QtBot
+
+from medxam_desktop.domain.content import Media
+from medxam_desktop.domain.timing import FakeClock
+from medxam_desktop.ui.candidate.countdown import Countdown
+from medxam_desktop.ui.candidate.question_view import QuestionView
+from medxam_desktop.ui.widgets.none_guard import guard_none_refcount
+from tests.desktop.package_builder import PNG_1X1
+
+STEM = """**Which** nerve is shown?
+
+![](media:arm.png)
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+![](media:missing.png) [a link](https://example.invalid)"""
+
+
+def test_a_stem_is_markdown_with_images_from_the_package(qtbot: QtBot) -> None:
+    view = QuestionView({"arm.png": Media("arm.png", "image/png", PNG_1X1)})
+    qtbot.addWidget(view)
+    view.show_stem("q1", STEM, heading="Question 1 of 3")
+    html = view.toHtml()
+    assert "font-weight:700" in html and "<table" in html
+    image = view.document().resource(
+        QTextDocument.ResourceType.ImageResource.value, QUrl("media:arm.png")
+    )
+    assert isinstance(image, QImage) and image.width() == 1
+    assert (
+        view.loadResource(QTextDocument.ResourceType.ImageResource.value, QUrl("media:x")) is None
+    )
+    assert (
+        view.loadResource(
+            QTextDocument.ResourceType.ImageResource.value, QUrl("https://example.invalid/a.png")
+        )
+        is None
+    )  # nothing outside the package is ever loaded
+    assert view.accessibleDescription().startswith("Question 1 of 3. Which nerve is shown?")
+    first = view.document()
+    view.show_stem("q2", "Second", heading="Question 2 of 3")
+    view.show_stem("q1", STEM, heading="Question 1 of 3")
+    assert view.document() is first  # made once, swapped back in
+
+
+def test_countdown_warns_once_per_threshold_and_expires_once(qtbot: QtBot) -> None:
+    clock = FakeClock()
+    countdown = Countdown(clock)
+    warned: list[int] = []
+    expired: list[bool] = []
+    countdown.warned.connect(warned.append)
+    countdown.expired.connect(lambda: expired.append(True))
+    countdown.start(20 * 60_000)
+    clock.advance(16 * 60_000)  # 4 minutes left: 15 and 5 crossed in one step
+    countdown.tick()
+    assert warned == [5]
+    countdown.start(4 * 60_000)  # the store re-anchors: nothing repeated
+    countdown.tick()
+    assert warned == [5]
+    clock.advance(3 * 60_000)
+    countdown.tick()
+    assert warned == [5, 1]
+    clock.advance(60_000)
+    countdown.tick()
+    countdown.tick()
+    assert expired == [True] and not countdown.running
+    countdown.stop()
+
+
+def test_a_countdown_started_late_does_not_announce_passed_thresholds(qtbot: QtBot) -> None:
+    clock = FakeClock()
+    countdown = Countdown(clock)
+    warned: list[int] = []
+    countdown.warned.connect(warned.append)
+    countdown.start(3 * 60_000)
+    countdown.tick()
+    assert warned == []
+    countdown.stop()
+
+
+def test_none_true_and_false_cannot_be_freed_by_pyside() -> None:
+    guard_none_refcount()
+    if sys.version_info < (3, 12):
+        assert sys.getrefcount(None) > 1 << 40
+        assert sys.getrefcount(True) > 1 << 40 and sys.getrefcount(False) > 1 << 40
+    assert guard_none_refcount() is False  # idempotent
