@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.server.conftest import SignedIn
@@ -31,11 +30,20 @@ def _json(client: TestClient, admin: SignedIn, method: str, url: str, content: b
     return client.request(method, url, content=content, headers=headers)
 
 
-@pytest.mark.parametrize("body", [b"{", b'{"name": }', b"\xff\xfe", b"[1, 2", b"null", b"[]"])
-def test_malformed_json_is_422(client: TestClient, admin: SignedIn, body: bytes) -> None:
-    for method, url in JSON_ROUTES:
-        problem = assert_problem(_json(client, admin, method, url, body), 422)
-        assert problem["errors"], (url, body)
+def test_malformed_json_is_422(client: TestClient, admin: SignedIn) -> None:
+    for body in (b"{", b'{"name": }', b"\xff\xfe", b"[1, 2", b"null", b"[]"):
+        for method, url in JSON_ROUTES:
+            problem = assert_problem(_json(client, admin, method, url, body), 422)
+            assert problem["errors"], (url, body)
+    response = client.post(
+        "/api/groups",
+        content=json.dumps({"name": "x"}).encode(),
+        headers={**admin.headers, "Content-Type": "text/plain"},
+    )
+    assert_problem(response, 422)
+    for url in ("/api/groups/not-a-uuid", "/api/takers?group_id=7", "/api/exams?page=-1"):
+        assert_problem(client.get(url, headers=admin.headers), 422)
+    assert client.get("/api/groups", headers=admin.headers).json()["total"] == 0
 
 
 def test_wrong_types_and_unknown_fields_are_422(client: TestClient, admin: SignedIn) -> None:
@@ -72,21 +80,7 @@ def test_wrong_types_and_unknown_fields_are_422(client: TestClient, admin: Signe
     assert client.get("/api/exams", headers=admin.headers).json()["total"] == 0
 
 
-def test_bad_path_and_query_values_are_422(client: TestClient, admin: SignedIn) -> None:
-    for url in ("/api/groups/not-a-uuid", "/api/takers?group_id=7", "/api/exams?page=-1"):
-        assert_problem(client.get(url, headers=admin.headers), 422)
-
-
-def test_a_json_body_sent_as_text_is_422(client: TestClient, admin: SignedIn) -> None:
-    response = client.post(
-        "/api/groups",
-        content=json.dumps({"name": "x"}).encode(),
-        headers={**admin.headers, "Content-Type": "text/plain"},
-    )
-    assert_problem(response, 422)
-
-
-def test_a_body_over_10_mib_is_413(client: TestClient, admin: SignedIn) -> None:
+def test_bodies_over_10_mib_are_413(client: TestClient, admin: SignedIn) -> None:
     items = [{"candidate_number": f"N{i}", "full_name": "x" * 180} for i in range(60_000)]
     body = json.dumps({"items": items}).encode()
     assert len(body) > LIMIT
@@ -94,8 +88,6 @@ def test_a_body_over_10_mib_is_413(client: TestClient, admin: SignedIn) -> None:
     assert "errors" not in assert_problem(response, 413)
     assert client.get("/api/takers", headers=admin.headers).json()["total"] == 0
 
-
-def test_a_streamed_body_over_10_mib_is_413(client: TestClient, admin: SignedIn) -> None:
     def chunks() -> Iterator[bytes]:  # no Content-Length: sent chunked
         yield b'{"name": "'
         for _ in range(11):
