@@ -108,8 +108,8 @@ class ExamWindow(QMainWindow):
         self.actions_bar = ActionBar(self)
         exam_page = named(QWidget(self), "questionPage", "Question")
         page_layout = QVBoxLayout(exam_page)
-        page_layout.addWidget(self.question_view, 3)
-        page_layout.addWidget(self.options, 2)
+        page_layout.addWidget(self.question_view, 1)
+        page_layout.addWidget(self.options, 0)
         page_layout.addWidget(self.actions_bar)
         self.review_page = ReviewPage(self)
         self.finished_label = named(QLabel(self), "finishedMessage", "Exam submitted")
@@ -234,6 +234,9 @@ class ExamWindow(QMainWindow):
         self.navigator_model.set_current(row)
         self.navigator.scrollTo(self.navigator_model.index(row, 0))
         self._prepare_timer.start()
+        focused = self.focusWidget()
+        if focused is None or not focused.isVisible():
+            self.options.move_focus(0)
 
     def _prepare_neighbours(self) -> None:
         """Idle time: make the next and previous stems ready to show."""
@@ -323,6 +326,7 @@ class ExamWindow(QMainWindow):
         for row in range(len(self.content.questions)):
             self._question_state_changed(row)
         self._show_question(self.session.row)
+        self.options.move_focus(0)
         self.countdown.start(remaining_ms)
         self.heartbeat_timer.start()
         # Everything made so far (content, documents, widgets) lives the whole exam: keep

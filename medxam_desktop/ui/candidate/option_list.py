@@ -93,7 +93,7 @@ class OptionList(QWidget):
             button.installEventFilter(self)
             layout.addWidget(button)
             self.buttons.append(button)
-        layout.addStretch(1)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
     def show_question(
         self, question: Question, *, answer: tuple[str, ...], struck: frozenset[str]

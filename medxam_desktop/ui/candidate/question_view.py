@@ -13,7 +13,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import markdown
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
@@ -25,6 +24,11 @@ log = logging.getLogger(__name__)
 MEDIA_SCHEME = "media"
 MAX_IMAGE_WIDTH_PX = 720
 _EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+STEM_CSS = (
+    "table { border-collapse: collapse; margin: 6px 0; }"
+    " th, td { border: 1px solid #9aa6b5; padding: 3px 10px; }"
+    " th { font-weight: bold; }"
+)
 _MEDIA_SRC = re.compile(r'src="media:([^"]+)"')
 
 
@@ -32,6 +36,8 @@ class StemRenderer:
     """Markdown to HTML, one converter reused (``reset`` between stems) and a cache."""
 
     def __init__(self) -> None:
+        import markdown  # here, not at the top: it costs start-up time before an exam opens
+
         self._converter = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
         self._cache: dict[str, str] = {}
 
@@ -120,6 +126,7 @@ class QuestionView(QTextBrowser):
             document = QTextDocument(self._holder)
             document.setDefaultFont(self.font())
             document.setDocumentMargin(self.document().documentMargin())
+            document.setDefaultStyleSheet(STEM_CSS)
             for name in dict.fromkeys(_MEDIA_SRC.findall(html)):
                 image = self._images.image(name)
                 if image is not None:
