@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 from medxam_server.models import Attempt, Delivery, Exam, Group
 from medxam_server.services.common import delete_or_conflict, get_or_404, paginate
 from medxam_server.services.errors import Conflict, Invalid
+
+log = logging.getLogger(__name__)
 
 # No 0/O, 1/I/L look-alikes (contracts.md).
 START_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -66,6 +69,7 @@ def create_delivery(
     _apply(delivery, data)
     session.add(delivery)
     session.flush()
+    log.info("delivery %s created for exam %s", delivery.id, delivery.exam_id)
     return delivery
 
 

@@ -6,6 +6,7 @@ packages are built once per delivery and exam version.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +17,8 @@ from medxam_server.models import Attempt, Exam, ExamMedia, ExamQuestion, Questio
 from medxam_server.services.common import delete_or_conflict, get_or_404, paginate
 from medxam_server.services.errors import Conflict, Invalid, NotFound
 from medxam_server.services.questions import QuestionData, add_questions
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,7 @@ def import_exam(
         for m in media
     )
     session.flush()
+    log.info("exam %s imported: %d questions, %d media", exam.id, len(question_ids), len(media))
     return ImportResult(exam.id, question_set.id, question_ids)
 
 
