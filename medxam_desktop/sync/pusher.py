@@ -32,6 +32,7 @@ from medxam_desktop.errors import (
     CredentialStoreError,
     ProtocolRefusedError,
     ServerRejectedError,
+    StoreError,
     StuckQueueError,
     SyncError,
 )
@@ -82,6 +83,7 @@ class Pusher:
         self._check_state = True  # at start-up
         self._in_flight: Batch | None = None
         self._asked: set[str] = set()  # finish records asked about since the last state check
+        self._contact: tuple[datetime, float, float] | None = None  # kept once per pass
 
     @property
     def workstation_id(self) -> str:
@@ -110,10 +112,23 @@ class Pusher:
             log.info("sync stopped: %s", type(exc).__name__)
             raise
         finally:
-            self._lock.release()
+            try:
+                self._keep_contact()
+            finally:
+                self._lock.release()
         self.last_error = None
         self.backoff.reset()
         return report
+
+    def _keep_contact(self) -> None:
+        """Last contact and clock offset, written once per pass (not per batch)."""
+        if self._contact is not None:
+            server_time, sent_at, answered_at = self._contact
+            self._contact = None
+            try:
+                remember_contact(self.store, server_time, sent_at, answered_at)
+            except StoreError as exc:  # only the status line's figures; never the records
+                log.warning("could not keep the last contact: %s", type(exc).__name__)
 
     # --- one pass ------------------------------------------------------------------------
 
@@ -155,7 +170,7 @@ class Pusher:
             raise
         receipt = parse_receipt(body)
         self._in_flight = None
-        remember_contact(self.store, receipt.server_time, sent_at, time.time())
+        self._contact = (receipt.server_time, sent_at, time.time())
         ids = batch.record_ids
         ours = [r for r in receipt.results if str(r.get("id")) in ids]
         outbox = self.store.outbox
@@ -189,7 +204,7 @@ class Pusher:
             server_time = parse_time(str(state["server_time"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise ServerRejectedError("The server's sync state cannot be read.") from exc
-        remember_contact(self.store, server_time, sent_at, time.time())
+        self._contact = (server_time, sent_at, time.time())
         held = self.store.outbox.held_high_water()
         if server_mark < held:
             self._server_behind(server_mark, held, report)

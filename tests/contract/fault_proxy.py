@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ class FaultProxy:
         self.retry_after = 1
         self.applied: Counter[Fault] = Counter()
         self.requests: Counter[str] = Counter()
+        self.latencies_ms: list[float] = []  # server time of each forwarded request
         self.on_forwarded: Callable[[str], None] | None = None  # called off the loop thread
         self._rules: list[_Rule] = []
         self._random: tuple[float, tuple[Fault, ...], random.Random, str] | None = None
@@ -141,12 +143,14 @@ class FaultProxy:
                     await up_writer.drain()
                     await asyncio.sleep(0.05)
                     return
+                forwarded_at = time.perf_counter()
                 up_writer.write(head + body)
                 await up_writer.drain()
                 if self.on_forwarded is not None:
                     hook = self.on_forwarded
                     await asyncio.get_running_loop().run_in_executor(None, hook, path)
                 answer_head, answer_body = await _read_message(up_reader, request=False)
+                self.latencies_ms.append((time.perf_counter() - forwarded_at) * 1000)
                 if fault is Fault.DROP_RESPONSE:
                     return
                 if fault is Fault.CUT_RESPONSE:

@@ -1,0 +1,150 @@
+"""What B6 and F11 share: a fresh server database, the server as a child process on
+loopback, a delivery set up over HTTP, and workstations with real Stores.
+
+PostgreSQL from ``MEDXAM_BENCH_DATABASE_URL`` (default the local test server); a fresh
+database is made and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import keyring
+import psycopg
+from keyring.backend import KeyringBackend
+from sqlalchemy.engine import make_url
+
+from medxam_desktop.store import Store
+from medxam_server.config import normalise_database_url
+from medxam_server.db import make_engine, make_session_factory, transaction
+from medxam_server.migrate import upgrade
+from medxam_server.services import auth
+from tests.contract.live_server import PASSWORD, admin_client, free_port, set_up_delivery
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+SECRET = "bench-secret"
+
+
+class MemoryKeyring(KeyringBackend):
+    """Keeps the bench's bundle keys off the machine's real keyring."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.items.pop((service, username), None)
+
+
+def use_memory_keyring() -> None:
+    keyring.set_keyring(MemoryKeyring())
+
+
+def _libpq(url: str, database: str | None = None) -> str:
+    parsed = make_url(normalise_database_url(url)).set(drivername="postgresql")
+    if database:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+@contextmanager
+def fresh_database(prefix: str) -> Iterator[str]:
+    """A migrated PostgreSQL database with an admin; yields its URL."""
+    server_url = os.environ.get("MEDXAM_BENCH_DATABASE_URL", DEFAULT_URL)
+    name = f"medxam_{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_libpq(server_url), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    url = _libpq(server_url, name)
+    try:
+        engine = make_engine(normalise_database_url(url))
+        upgrade(engine)
+        with transaction(make_session_factory(engine)) as session:
+            auth.create_user(
+                session, username="admin", password=PASSWORD, full_name="Admin", role="admin"
+            )
+        engine.dispose()
+        yield url
+    finally:
+        with psycopg.connect(_libpq(server_url), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+@contextmanager
+def server(database_url: str, *, workers: int = 1) -> Iterator[str]:
+    """``medxam_server`` under uvicorn in a child process; yields its base URL."""
+    port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="medxam-bench-server-")
+    env = {
+        **os.environ,
+        "MEDXAM_DATABASE_URL": database_url,
+        "MEDXAM_DATA_DIR": data_dir,
+        "MEDXAM_SECRET_KEY": SECRET,
+    }
+    command = [sys.executable, "-m", "uvicorn", "--factory", "medxam_server.main:create_app"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    command += ["--workers", str(workers), "--backlog", "2048"]
+    child = subprocess.Popen(command, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or child.poll() is not None:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        child.terminate()
+        try:
+            child.wait(15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def delivery(url: str, *, takers: int, questions: int = 4) -> dict[str, Any]:
+    admin = admin_client(url)
+    try:
+        return set_up_delivery(admin, taker_count=takers, question_count=questions)
+    finally:
+        admin.close()
+
+
+class StoreFactory:
+    """Fresh stores fast: one migrated file copied, each opening with its own id."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.template = folder / "template.sqlite3"
+        Store.open(self.template).close()
+        with sqlite3.connect(self.template) as db:
+            db.execute("DELETE FROM meta WHERE key = 'workstation_id'")
+
+    def open(self, name: str) -> Store:
+        path = self.folder / f"{name}.sqlite3"
+        shutil.copyfile(self.template, path)
+        return Store.open(path)
