@@ -80,6 +80,9 @@ class AnswerView:
         return bool(self.answer)
 
 
+QUESTION_PAYLOAD_KINDS = frozenset({"answer.saved", "question.timed"})
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxRecord:
     """One fact for the server, in API.md's record format (``wire()``)."""
@@ -93,14 +96,31 @@ class OutboxRecord:
     state: str = "pending"  # pending | acknowledged | quarantined
 
     def wire(self) -> dict[str, Any]:
-        return {
+        """The record as API.md sends it.
+
+        The store keeps the proctor (``by``) and the question on screen inside ``data``;
+        on the wire they are top-level fields of the record. ``question_id`` stays in
+        ``data`` too for the kinds whose payload names a question (answer.saved,
+        question.timed).
+        """
+        data = dict(self.data)
+        record: dict[str, Any] = {
             "id": self.id,
             "seq": self.seq,
             "attempt_id": self.attempt_id,
             "kind": self.kind,
             "at": format_wire_time(self.at),
-            "data": dict(self.data),
         }
+        by = data.pop("by", None)
+        if by is not None:
+            record["by"] = by
+        on_screen = data.get("question_id")
+        if on_screen is not None:
+            record["question_id"] = on_screen
+            if self.kind not in QUESTION_PAYLOAD_KINDS:
+                del data["question_id"]
+        record["data"] = data
+        return record
 
 
 @dataclass(frozen=True, slots=True)
