@@ -33,7 +33,9 @@ def sat(tmp_path: Path, qtbot: QtBot) -> Iterator[SatExam]:
 def press(
     sat: SatExam, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
 ) -> None:
-    sat.qtbot.keyClick(sat.window, key, modifier)
+    """A key press where a real one goes: to the widget with the keyboard focus."""
+    target = QApplication.focusWidget() or sat.window
+    sat.qtbot.keyClick(target, key, modifier)
     sat.settle()
 
 
@@ -194,3 +196,28 @@ def test_the_timer_label_is_not_a_live_region(sat: SatExam) -> None:
     sat.pass_time(5)
     assert w.header.time_left.text() != before
     assert w.header.time_left.accessibleName() == "Time left"  # not re-read every second
+
+
+def test_space_on_the_focused_option_chooses_it(sat: SatExam) -> None:
+    w = sat.window
+    press(sat, Qt.Key.Key_PageDown)
+    press(sat, Qt.Key.Key_PageDown)  # question 3: multiple choice
+    press(sat, Qt.Key.Key_Down)  # focus: A -> B
+    press(sat, Qt.Key.Key_Space)
+    press(sat, Qt.Key.Key_Down)
+    press(sat, Qt.Key.Key_Down)  # D
+    press(sat, Qt.Key.Key_Return)
+    assert w.options.focused_label() == "D"
+    saved = sat.store.answers.current(sat.attempt_id)[sat.question_id(2)]
+    assert saved.answer == ("B", "D")
+
+
+def test_keys_work_with_the_focus_on_the_stem(sat: SatExam) -> None:
+    w = sat.window
+    w.question_view.setFocus()
+    sat.qtbot.waitUntil(lambda: QApplication.focusWidget() is w.question_view)
+    press(sat, Qt.Key.Key_Right)
+    press(sat, Qt.Key.Key_C)
+    press(sat, Qt.Key.Key_PageDown)
+    assert w.session.row == 2
+    assert sat.store.answers.current(sat.attempt_id)[sat.question_id(1)].answer == ("C",)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtGui import QPixmap, QTextDocument
 from pytestqt.qtbot import QtBot
 
 from medxam_desktop.domain.content import Media
@@ -35,7 +35,7 @@ def test_a_stem_is_markdown_with_images_from_the_package(qtbot: QtBot) -> None:
     image = view.document().resource(
         QTextDocument.ResourceType.ImageResource.value, QUrl("media:arm.png")
     )
-    assert isinstance(image, QImage) and image.width() == 1
+    assert isinstance(image, QPixmap) and image.width() == 1
     assert (
         view.loadResource(QTextDocument.ResourceType.ImageResource.value, QUrl("media:x")) is None
     )

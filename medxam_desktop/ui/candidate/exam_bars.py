@@ -56,6 +56,8 @@ class HeaderBar(QFrame):
             self.time_left.setText(text)
 
     def show_save_state(self, state: SaveState) -> None:
+        if self.save_indicator.property("state") == state.value:
+            return  # restyling re-lays out the header: only when the state changes
         self.save_indicator.setText(SAVE_WORDS[state])
         self.save_indicator.setProperty("state", state.value)
         self.save_indicator.setAccessibleDescription(SAVE_WORDS[state])
@@ -85,6 +87,8 @@ class ActionBar(QFrame):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
     def show_flag(self, flagged: bool) -> None:
+        if self.flag.isChecked() == flagged and self.flag.accessibleDescription():
+            return
         self.flag.setChecked(flagged)
         self.flag.setText("Flagged (F)" if flagged else "Flag for review (F)")
         self.flag.setAccessibleDescription("flagged" if flagged else "not flagged")

@@ -9,12 +9,13 @@ what the screen shows; "Saved" is reported only when every queued write returned
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from medxam_desktop.domain.content import ExamContent, Question
 from medxam_desktop.errors import MedXamError, StoreWriteError, user_message
@@ -76,6 +77,9 @@ class ExamSession(QObject):
         self._heartbeat_queued = False
         self._answer_writes = 0
         self._saved_any = False
+        self._outgoing: deque[
+            tuple[Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]]
+        ] = deque()
 
     # -- state --------------------------------------------------------------------------
     @property
@@ -94,7 +98,12 @@ class ExamSession(QObject):
     @property
     def idle(self) -> bool:
         """Nothing queued on the store (tests and benchmarks wait for this)."""
-        return self._pending == 0 and not self._heartbeat_queued and not self.submitting
+        return (
+            self._pending == 0
+            and not self._outgoing
+            and not self._heartbeat_queued
+            and not self.submitting
+        )
 
     def unsaved_rows(self) -> frozenset[int]:
         return frozenset(self._failed)
@@ -288,7 +297,7 @@ class ExamSession(QObject):
             self.submitting = False
             self.submit_failed.emit(words_for(error))
 
-        run_on_store(finish, on_done=done, on_error=failed)
+        self._send(finish, done, failed)
         return True
 
     # -- plumbing -------------------------------------------------------------------------
@@ -323,7 +332,24 @@ class ExamSession(QObject):
             self.write_failed.emit(words_for(error))
             self._report()
 
-        run_on_store(job, on_done=done, on_error=failed)
+        self._send(job, done, failed)
+
+    def _send(
+        self,
+        job: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[Exception], None],
+    ) -> None:
+        """Hand ``job`` to the store worker once the event loop is back (after the paint the
+        candidate's key press asked for), keeping the order in which calls were made."""
+        self._outgoing.append((job, on_done, on_error))
+        if len(self._outgoing) == 1:
+            QTimer.singleShot(0, self._flush)
+
+    def _flush(self) -> None:
+        while self._outgoing:
+            job, on_done, on_error = self._outgoing.popleft()
+            run_on_store(job, on_done=on_done, on_error=on_error)
 
     def save_state(self) -> SaveState:
         """What the save indicator shows; SAVED only once every answer write returned."""

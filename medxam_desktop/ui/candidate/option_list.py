@@ -7,7 +7,7 @@ needs) and reused on every navigation, which keeps moving between questions chea
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QContextMenuEvent, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
@@ -18,6 +18,7 @@ class OptionButton(QPushButton):
     """One option: "A" and its text (wrapped); checked when chosen, struck when ruled out."""
 
     strike_requested = Signal(str)
+    chosen_by_key = Signal(str)
 
     def __init__(self, index: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -27,6 +28,7 @@ class OptionButton(QPushButton):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
         self.label = ""
         self.struck = False
+        self._shown = ("", "")
         self._letter = QLabel(self)
         self._letter.setObjectName("optionLetter")
         self._text = QLabel(self)
@@ -43,15 +45,19 @@ class OptionButton(QPushButton):
 
     def show_option(self, label: str, text: str, *, chosen: bool, struck: bool) -> None:
         self.label = label
-        self._letter.setText(f"{label}.")
-        self._letter.setAccessibleName(f"Option {label}")
-        self._text.setText(text)
-        self._text.setAccessibleName(text or f"Option {label}")
-        self.setAccessibleName(f"Option {label}: {text}")
+        if (label, text) != self._shown:
+            self._shown = (label, text)
+            self._letter.setText(f"{label}.")
+            self._letter.setAccessibleName(f"Option {label}")
+            self._text.setText(text)
+            self._text.setAccessibleName(text or f"Option {label}")
+            self.setAccessibleName(f"Option {label}: {text}")
         self.setChecked(chosen)
         self.set_struck(struck)
 
     def set_struck(self, struck: bool) -> None:
+        if struck == self.struck:
+            return  # nothing to restyle: keeps moving between questions cheap
         self.struck = struck
         for part in (self._letter, self._text):
             font = part.font()
@@ -67,6 +73,24 @@ class OptionButton(QPushButton):
             part.setProperty("chosen", chosen)
             part.style().unpolish(part)
             part.style().polish(part)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        """Space/Enter choose the focused option, like a click (also for multiple choice).
+
+        An override rather than an event filter: a filter would call into Python for
+        every event of every option, paints included."""
+        if event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if not event.isAutoRepeat():
+                self.chosen_by_key.emit(self.label)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        if event.key() == Qt.Key.Key_Space:
+            event.accept()  # the press chose already: no second click on release
+            return
+        super().keyReleaseEvent(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 (Qt name)
         self.strike_requested.emit(self.label)
@@ -90,7 +114,7 @@ class OptionList(QWidget):
             button = OptionButton(index, self)
             button.clicked.connect(lambda _checked=False, b=button: self.chosen.emit(b.label))
             button.strike_requested.connect(self.strike_toggled)
-            button.installEventFilter(self)
+            button.chosen_by_key.connect(self.chosen)
             layout.addWidget(button)
             self.buttons.append(button)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
@@ -131,13 +155,3 @@ class OptionList(QWidget):
         current = next((i for i, b in enumerate(visible) if b.hasFocus()), None)
         target = 0 if current is None else max(0, min(len(visible) - 1, current + step))
         visible[target].setFocus(Qt.FocusReason.TabFocusReason)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
-        """Space/Enter on a focused option choose it, like a click (also for multiple)."""
-        if isinstance(watched, OptionButton) and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            if event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                if not event.isAutoRepeat():
-                    self.chosen.emit(watched.label)
-                return True
-        return False

@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QObject, QUrl
-from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtCore import QObject, Qt, QUrl
+from PySide6.QtGui import QImage, QPixmap, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from medxam_desktop.domain.content import Media
@@ -50,19 +50,19 @@ class StemRenderer:
 
 
 class MediaImages:
-    """Decoded images by media name, scaled to fit the question view."""
+    """Decoded images by media name, scaled to fit the question view, as pixmaps."""
 
     def __init__(self, media: Mapping[str, Media]) -> None:
         self._media = media
-        self._images: dict[str, QImage | None] = {}
+        self._images: dict[str, QPixmap | None] = {}
 
-    def image(self, name: str) -> QImage | None:
+    def image(self, name: str) -> QPixmap | None:
         if name in self._images:
             return self._images[name]
         self._images[name] = image = self._decode(name)
         return image
 
-    def _decode(self, name: str) -> QImage | None:
+    def _decode(self, name: str) -> QPixmap | None:
         item = self._media.get(name)
         if item is None:
             log.warning("a stem refers to media %r, which the package does not hold", name)
@@ -73,7 +73,7 @@ class MediaImages:
             return None
         if image.width() > MAX_IMAGE_WIDTH_PX:
             image = image.scaledToWidth(MAX_IMAGE_WIDTH_PX)
-        return image
+        return QPixmap.fromImage(image)  # in the screen's format: cheap to paint again
 
 
 class QuestionView(QTextBrowser):
@@ -90,6 +90,8 @@ class QuestionView(QTextBrowser):
         self.setAccessibleName("Question")
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
+        # A scroll bar that comes and goes would re-lay out every long stem on arrival.
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self._renderer = StemRenderer()
         self._images = MediaImages(media)
         self._holder = QObject(self)  # owns the documents, so that swapping never deletes one
