@@ -232,7 +232,7 @@ class ExamWindow(QMainWindow):
         self.actions_bar.next.setEnabled(row < len(self.content.questions) - 1)
         self.navigator_model.update_entry(row, seen=True)
         self.navigator_model.set_current(row)
-        self.navigator.scrollTo(self.navigator_model.index(row, 0))
+        self.navigator.show_row(row)
         self._prepare_timer.start()
         focused = self.focusWidget()
         if focused is None or not focused.isVisible():

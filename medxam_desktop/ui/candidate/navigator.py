@@ -7,7 +7,7 @@ unseen, current, not saved); ``NavigatorDelegate`` paints them with the theme's 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, IntFlag
 from typing import Any
 
 from PySide6.QtCore import (
@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QListView, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -33,6 +33,15 @@ class NavigatorRole(IntEnum):
     UNSEEN = Qt.ItemDataRole.UserRole + 4
     CURRENT = Qt.ItemDataRole.UserRole + 5
     UNSAVED = Qt.ItemDataRole.UserRole + 6
+    STATE = Qt.ItemDataRole.UserRole + 7  # all of the above as StateBits, for painting
+
+
+class StateBits(IntFlag):
+    ANSWERED = 1
+    FLAGGED = 2
+    UNSEEN = 4
+    CURRENT = 8
+    UNSAVED = 16
 
 
 @dataclass(slots=True)
@@ -69,6 +78,8 @@ class ExamNavigatorModel(QAbstractListModel):
             return str(index.row() + 1)
         if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
             return self.describe(index.row())
+        if role == NavigatorRole.STATE:
+            return int(self.state_bits(index.row()))
         values: dict[int, object] = {
             NavigatorRole.QUESTION_ID: entry.question_id,
             NavigatorRole.ANSWERED: entry.answered,
@@ -78,6 +89,20 @@ class ExamNavigatorModel(QAbstractListModel):
             NavigatorRole.UNSAVED: entry.unsaved,
         }
         return values.get(int(role))
+
+    def state_bits(self, row: int) -> StateBits:
+        entry, bits = self._entries[row], StateBits(0)
+        if entry.answered:
+            bits |= StateBits.ANSWERED
+        if entry.flagged:
+            bits |= StateBits.FLAGGED
+        if not entry.seen:
+            bits |= StateBits.UNSEEN
+        if row == self._current:
+            bits |= StateBits.CURRENT
+        if entry.unsaved:
+            bits |= StateBits.UNSAVED
+        return bits
 
     def describe(self, row: int) -> str:
         entry = self._entries[row]
@@ -146,39 +171,56 @@ HIGH_CONTRAST_COLOURS = NavigatorColours(
 
 
 class NavigatorDelegate(QStyledItemDelegate):
-    """A box per question: filled when answered, a corner mark when flagged."""
+    """A box per question: filled when answered, a corner mark when flagged, a thick
+    border when on screen (red when not saved). Each box is drawn once per state into a
+    pixmap and then only copied: scrolling the grid repaints dozens of boxes."""
 
     CELL = QSize(44, 36)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.colours = NORMAL_COLOURS
+        self._boxes: dict[tuple[int, int, NavigatorColours, float], QPixmap] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
         return self.CELL
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        ratio = painter.device().devicePixelRatioF()
+        key = (index.row(), int(index.data(NavigatorRole.STATE)), self.colours, ratio)
+        box = self._boxes.get(key)
+        if box is None:
+            box = self._boxes[key] = self._draw(index.row() + 1, StateBits(key[1]), ratio)
+        painter.drawPixmap(option.rect.topLeft(), box)
+
+    def _draw(self, number: int, bits: StateBits, ratio: float) -> QPixmap:
         c = self.colours
-        box = QRect(option.rect).adjusted(3, 3, -3, -3)
-        answered = bool(index.data(NavigatorRole.ANSWERED))
-        fill = (
-            c.answered if answered else (c.unseen if index.data(NavigatorRole.UNSEEN) else c.seen)
-        )
-        painter.save()
+        pixmap = QPixmap(self.CELL * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        current = bool(index.data(NavigatorRole.CURRENT))
-        border = c.unsaved if index.data(NavigatorRole.UNSAVED) else c.current_border
-        painter.setPen(QPen(QColor(border if current else c.text), 3 if current else 1))
+        box = QRect(QPoint(0, 0), self.CELL).adjusted(3, 3, -3, -3)
+        answered = StateBits.ANSWERED in bits
+        fill = c.answered if answered else (c.unseen if StateBits.UNSEEN in bits else c.seen)
+        if StateBits.UNSAVED in bits:
+            pen = QPen(QColor(c.unsaved), 3)
+        elif StateBits.CURRENT in bits:
+            pen = QPen(QColor(c.current_border), 3)
+        else:
+            pen = QPen(QColor(c.text), 1)
+        painter.setPen(pen)
         painter.setBrush(QColor(fill))
         painter.drawRoundedRect(box, 4, 4)
-        if index.data(NavigatorRole.FLAGGED):
+        if StateBits.FLAGGED in bits:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(c.flag))
-            r = box.topRight()
-            painter.drawPolygon([r, r + QPoint(-10, 0), r + QPoint(0, 10)])
+            corner = box.topRight()
+            painter.drawPolygon([corner, corner + QPoint(-10, 0), corner + QPoint(0, 10)])
         painter.setPen(QColor(c.answered_text if answered else c.text))
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, str(index.data()))
-        painter.restore()
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, str(number))
+        painter.end()
+        return pixmap
 
 
 class NavigatorView(QListView):
@@ -199,3 +241,10 @@ class NavigatorView(QListView):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.delegate = NavigatorDelegate(self)
         self.setItemDelegate(self.delegate)
+
+    def show_row(self, row: int) -> None:
+        """Scroll only when the box is out of sight, then centre it: the grid then scrolls
+        once every few rows, not on every row (each scroll repaints every visible box)."""
+        index = self.model().index(row, 0)
+        if not self.viewport().rect().contains(self.visualRect(index)):
+            self.scrollTo(index, QListView.ScrollHint.PositionAtCenter)
