@@ -7,6 +7,7 @@ database is made and dropped afterwards.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import sqlite3
@@ -148,3 +149,50 @@ class StoreFactory:
         path = self.folder / f"{name}.sqlite3"
         shutil.copyfile(self.template, path)
         return Store.open(path)
+
+
+def _proxy_child(
+    upstream_port: int, rate: float, seed: int, ports: Any, stop: Any, stats: Any
+) -> None:
+    from tests.contract.fault_proxy import FAULTS_ALL, FaultProxy
+
+    proxy = FaultProxy(upstream_port)
+    proxy.start()
+    proxy.set_random(rate, FAULTS_ALL, seed=seed, path="/api/sync/")
+    ports.put(proxy.port)
+    stop.wait()
+    proxy.clear()
+    stats.put((list(proxy.latencies_ms), sum(proxy.applied.values())))
+    stop.clear()
+    stop.wait()  # until the parent has read the stats
+    proxy.stop()
+
+
+class ProxyProcess:
+    """The fault proxy in its own process, so it never waits for the bench's GIL."""
+
+    def __init__(self, upstream_url: str, *, rate: float, seed: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._ports = context.Queue()
+        self._stats = context.Queue()
+        self._stop = context.Event()
+        port = int(upstream_url.rsplit(":", 1)[1])
+        self._child = context.Process(
+            target=_proxy_child,
+            args=(port, rate, seed, self._ports, self._stop, self._stats),
+            daemon=True,
+        )
+        self._child.start()
+        self.url = f"http://127.0.0.1:{self._ports.get(timeout=60)}"
+
+    def calm(self) -> tuple[list[float], int]:
+        """Stop injecting faults; (server latencies in ms, faults injected)."""
+        self._stop.set()
+        latencies, faults = self._stats.get(timeout=60)
+        return latencies, faults
+
+    def close(self) -> None:
+        self._stop.set()
+        self._child.join(10)
+        if self._child.is_alive():
+            self._child.kill()

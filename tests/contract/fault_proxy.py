@@ -37,6 +37,9 @@ class Fault(StrEnum):
     UNAVAILABLE = "unavailable"
 
 
+FAULTS_ALL = tuple(Fault)
+
+
 @dataclass
 class _Rule:
     fault: Fault
