@@ -221,3 +221,27 @@ def test_keys_work_with_the_focus_on_the_stem(sat: SatExam) -> None:
     press(sat, Qt.Key.Key_PageDown)
     assert w.session.row == 2
     assert sat.store.answers.current(sat.attempt_id)[sat.question_id(1)].answer == ("C",)
+
+
+def test_review_and_submit_without_a_mouse(sat: SatExam) -> None:
+    w = sat.window
+    press(sat, Qt.Key.Key_B)
+    press(sat, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)  # "Review and submit"
+    assert w.pages.currentWidget() is w.review_page
+    assert QApplication.focusWidget() is w.review_page.items
+    press(sat, Qt.Key.Key_Down)  # from question 2 to question 3 in the list
+    press(sat, Qt.Key.Key_Return)  # back to that question
+    assert w.pages.currentWidget() is w.exam_page and w.session.row == 2
+    press(sat, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    press(sat, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)  # "Submit the exam…"
+    dialog = w.confirm_dialog
+    assert dialog is not None and QApplication.focusWidget() is dialog.cancel_button
+    press(sat, Qt.Key.Key_Return)  # the default is to keep working
+    assert not w.session.finished and w.confirm_dialog is None
+    press(sat, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+    dialog = w.confirm_dialog
+    assert dialog is not None
+    press(sat, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.submit_button
+    press(sat, Qt.Key.Key_Space)
+    assert w.session.finished

@@ -17,7 +17,9 @@ def test_warnings_at_15_5_and_1_minutes_once_each(tmp_path: Path, qtbot: QtBot) 
     for sat in open_exam(tmp_path, qtbot, minutes=16):
         w = sat.window
         warned: list[int] = []
+        announced: list[str] = []
         w.countdown.warned.connect(warned.append)
+        w.announced.connect(announced.append)
         assert w.header.time_left.text() == "Time left 16:00"
         sat.pass_time(55)
         assert warned == [] and not w.time_warning.isVisible()
@@ -33,6 +35,8 @@ def test_warnings_at_15_5_and_1_minutes_once_each(tmp_path: Path, qtbot: QtBot) 
         assert w.header.time_left.text() == "Time left 1:00"
         assert w.header.time_left.accessibleName() == "Time left"
         assert not w.session.finished
+        # 15 minutes of ticking, and the screen reader heard exactly three things:
+        assert announced == ["15 minutes left.", "5 minutes left.", "1 minute left."]
 
 
 def test_automatic_submission_at_time_zero(tmp_path: Path, qtbot: QtBot) -> None:
@@ -74,3 +78,22 @@ def test_time_left_format() -> None:
     assert format_time_left(1) == "0:01"  # rounded up: 0:00 means really over
     assert format_time_left(59_000) == "0:59"
     assert format_time_left(3_600_000 + 61_000) == "1:01:01"
+
+
+def test_pause_hides_the_question_and_stops_the_clock(tmp_path: Path, qtbot: QtBot) -> None:
+    for sat in open_exam(tmp_path, qtbot, minutes=10):
+        w = sat.window
+        sat.pass_time(5)
+        sat.store.attempts.pause(sat.attempt_id, by="p1", reason="fire alarm")
+        w.show_paused("The proctor paused the exam.")
+        assert w.pages.currentWidget() is w.paused_label and not w.countdown.running
+        qtbot.keyClick(w, Qt.Key.Key_A)  # nothing happens behind the cover
+        sat.clock.advance(20_000)
+        sat.settle()
+        assert w.session.states[0].answer == ()
+        assert sat.store.answers.current(sat.attempt_id)[sat.question_id(0)].answer == ()
+        sat.store.attempts.resume(sat.attempt_id, by="p1")
+        w.show_resumed()
+        sat.settle()
+        assert w.pages.currentWidget() is w.exam_page
+        assert w.header.time_left.text() == "Time left 9:55"  # the pause was not counted

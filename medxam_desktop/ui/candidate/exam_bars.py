@@ -35,7 +35,7 @@ class HeaderBar(QFrame):
         )
         self.contrast.setCheckable(True)
         self.review = named(
-            QPushButton("&Review and submit", self), "reviewButton", "Review and submit"
+            QPushButton("Review and submit (Alt+R)", self), "reviewButton", "Review and submit"
         )
         self.zoom_out.setToolTip("Smaller text (Ctrl+-)")
         self.zoom_in.setToolTip("Larger text (Ctrl+=)")

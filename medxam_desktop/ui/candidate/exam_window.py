@@ -51,6 +51,7 @@ BASE_POINT_SIZE = 12.0
 class ExamWindow(QMainWindow):
     exam_submitted = Signal(str, bool)  # attempt id, automatic
     closed_by_proctor = Signal(str)  # attempt id
+    announced = Signal(str)  # every screen-reader announcement, as sent
 
     def __init__(
         self,
@@ -168,6 +169,8 @@ class ExamWindow(QMainWindow):
         self.error_banner.retry.clicked.connect(s.retry)
 
     def _bind_keys(self) -> None:
+        self._page_shortcuts: list[tuple[QShortcut, QWidget | None]] = []
+        self.pages.currentChanged.connect(self._page_changed)
         on_question: list[tuple[str | QKeySequence.StandardKey, Callable[[], None]]] = [
             ("Right", self.go_next),
             ("PgDown", self.go_next),
@@ -183,7 +186,7 @@ class ExamWindow(QMainWindow):
         for index, letter in enumerate("ABCDE"):
             on_question.append((letter, partial(self._choose_by_key, index)))
         for key, action in on_question:
-            self._shortcut(key, action, only_on_questions=True)
+            self._shortcut(key, action, only_on=self.exam_page)
         everywhere: list[tuple[str, Callable[[], None]]] = [
             ("Ctrl+=", lambda: self.zoom(+1)),
             ("Ctrl++", lambda: self.zoom(+1)),
@@ -192,23 +195,34 @@ class ExamWindow(QMainWindow):
             ("Ctrl+Shift+H", self.header.contrast.toggle),
         ]
         for key, action in everywhere:
-            self._shortcut(key, action, only_on_questions=False)
+            self._shortcut(key, action, only_on=None)
+        on_review: list[tuple[str, Callable[[], None]]] = [
+            ("Alt+S", self.ask_to_submit),
+            ("Esc", self.show_questions),
+        ]
+        for key, action in on_review:
+            self._shortcut(key, action, only_on=self.review_page)
+        self._shortcut("Alt+R", self.show_review, only_on=self.exam_page)
 
     def _shortcut(
         self,
         key: str | QKeySequence.StandardKey,
         action: Callable[[], None],
         *,
-        only_on_questions: bool,
+        only_on: QWidget | None,
     ) -> None:
+        """``key`` runs ``action`` while the page ``only_on`` is up (any page if None); on
+        other pages the shortcut is disabled, so the key reaches the focused widget."""
         shortcut = QShortcut(QKeySequence(key), self)
         shortcut.setAutoRepeat(False)
+        shortcut.activated.connect(action)
+        shortcut.setEnabled(only_on is None or self.pages.currentWidget() is only_on)
+        self._page_shortcuts.append((shortcut, only_on))
 
-        def fire() -> None:
-            if not only_on_questions or self.pages.currentWidget() is self.exam_page:
-                action()
-
-        shortcut.activated.connect(fire)
+    def _page_changed(self) -> None:
+        page = self.pages.currentWidget()
+        for shortcut, only_on in self._page_shortcuts:
+            shortcut.setEnabled(only_on is None or only_on is page)
 
     # -- navigation -------------------------------------------------------------------------
     def go_to(self, row: int) -> bool:
@@ -307,6 +321,7 @@ class ExamWindow(QMainWindow):
         if self.confirm_dialog is not None:
             self.confirm_dialog.deleteLater()
             self.confirm_dialog = None
+        self.activateWindow()  # keys go back to the exam (not every platform does this)
 
     def _submitted(self, automatic: bool) -> None:
         self.countdown.stop()
@@ -318,7 +333,7 @@ class ExamWindow(QMainWindow):
         )
         self.pages.setCurrentWidget(self.finished_label)
         self.header.review.setEnabled(False)
-        announce(self, f"{why}Your exam has been submitted.", urgent=True)
+        self._announce(self, f"{why}Your exam has been submitted.", urgent=True)
         self.exam_submitted.emit(self.session.attempt_id, automatic)
 
     # -- time -------------------------------------------------------------------------------
@@ -342,11 +357,11 @@ class ExamWindow(QMainWindow):
         words = f"{minutes} minute{'s' if minutes != 1 else ''} left."
         self.time_warning.setText(words)
         self.time_warning.show()
-        announce(self.header.time_left, words, urgent=minutes <= 1)
+        self._announce(self.header.time_left, words, urgent=minutes <= 1)
         QTimer.singleShot(WARNING_SHOWN_MS, self.time_warning.hide)
 
     def _time_up(self) -> None:
-        announce(
+        self._announce(
             self.header.time_left, "The time is up. Your answers are being submitted.", urgent=True
         )
         if self.confirm_dialog is not None:
@@ -359,14 +374,14 @@ class ExamWindow(QMainWindow):
         self.heartbeat_timer.stop()
         self.paused_label.setText(f"<h2>The exam is paused.</h2><p>{reason or 'Please wait.'}</p>")
         self.pages.setCurrentWidget(self.paused_label)
-        announce(self, "The exam is paused.", urgent=True)
+        self._announce(self, "The exam is paused.", urgent=True)
 
     def show_resumed(self) -> None:
         """The proctor resumed: the time left is read again from the store."""
         self.pages.setCurrentWidget(self.exam_page)
         self.heartbeat_timer.start()
         self.session.heartbeat()
-        announce(self, "The exam continues.", urgent=True)
+        self._announce(self, "The exam continues.", urgent=True)
 
     # -- view ---------------------------------------------------------------------------------
     def zoom(self, step: int) -> None:
@@ -399,6 +414,11 @@ class ExamWindow(QMainWindow):
 
     def _save_state_changed(self, state: str) -> None:
         self.header.show_save_state(SaveState(state))
+
+    def _announce(self, widget: QWidget, words: str, *, urgent: bool) -> None:
+        """The only way the window speaks to a screen reader: thresholds, submit, pause."""
+        announce(widget, words, urgent=urgent)
+        self.announced.emit(words)
 
     # -- closing ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)

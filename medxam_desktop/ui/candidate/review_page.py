@@ -35,10 +35,12 @@ class ReviewPage(QWidget):
         self.items = named(QListWidget(self), "reviewList", "Unanswered and flagged questions")
         self.items.itemActivated.connect(self._activated)
         self.back_button = named(
-            QPushButton("&Back to the questions", self), "reviewBackButton", "Back to the questions"
+            QPushButton("Back to the questions (Esc)", self),
+            "reviewBackButton",
+            "Back to the questions",
         )
         self.submit_button = named(
-            QPushButton("&Submit the exam…", self), "reviewSubmitButton", "Submit the exam"
+            QPushButton("Submit the exam… (Alt+S)", self), "reviewSubmitButton", "Submit the exam"
         )
         self.back_button.clicked.connect(self.back_requested)
         self.submit_button.clicked.connect(self.submit_requested)
