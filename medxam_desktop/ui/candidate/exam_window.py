@@ -2,10 +2,8 @@
 
 ``ExamWindow(store, attempt_id, content, clock)`` shows an attempt the proctor started.
 Everything that touches the store goes through ``ExamSession`` (the single store worker);
-the window only draws. Keys: A–E choose, Left/Right and PageUp/PageDown move, Up/Down
-move between options, S strikes the focused option, F flags, Delete clears,
-Ctrl+=/Ctrl+- zoom, Ctrl+0 normal size, Ctrl+Shift+H high contrast. The window closes
-only with the proctor's PIN (``verify_pin``), or once the exam is submitted.
+the window only draws. The keys are in ``exam_keys.py``. The window closes only with the
+proctor's PIN (``verify_pin``), or once the exam is submitted.
 """
 
 from __future__ import annotations
@@ -13,10 +11,9 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable
-from functools import partial
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from medxam_desktop.domain.content import ExamContent
@@ -24,6 +21,7 @@ from medxam_desktop.domain.timing import HEARTBEAT_MS, Clock
 from medxam_desktop.ui.candidate.countdown import Countdown
 from medxam_desktop.ui.candidate.dialogs import ConfirmSubmitDialog, PinDialog
 from medxam_desktop.ui.candidate.exam_bars import ActionBar, HeaderBar, SaveErrorBanner
+from medxam_desktop.ui.candidate.exam_keys import bind_exam_keys
 from medxam_desktop.ui.candidate.exam_session import ExamSession, SaveState
 from medxam_desktop.ui.candidate.navigator import (
     HIGH_CONTRAST_COLOURS,
@@ -38,14 +36,19 @@ from medxam_desktop.ui.candidate.store_port import ExamStore
 from medxam_desktop.ui.widgets.announce import announce
 from medxam_desktop.ui.widgets.naming import named
 from medxam_desktop.ui.widgets.none_guard import guard_none_refcount
-from medxam_desktop.ui.widgets.themes import HIGH_CONTRAST, NORMAL, load_style_sheet
+from medxam_desktop.ui.widgets.themes import (
+    BASE_POINT_SIZE,
+    HIGH_CONTRAST,
+    NORMAL,
+    NORMAL_ZOOM,
+    ZOOM_STEPS,
+    zoom_step,
+    zoomed_style_sheet,
+)
 
 log = logging.getLogger(__name__)
 
-ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)
-NORMAL_ZOOM = ZOOM_STEPS.index(1.0)
 WARNING_SHOWN_MS = 20_000
-BASE_POINT_SIZE = 12.0
 
 
 class ExamWindow(QMainWindow):
@@ -79,7 +82,7 @@ class ExamWindow(QMainWindow):
         self._base_point_size = max(BASE_POINT_SIZE, self.font().pointSizeF())
         self._build()
         self._connect()
-        self._bind_keys()
+        self.keys = bind_exam_keys(self)
         self.heartbeat_timer = QTimer(self)
         self.heartbeat_timer.setObjectName("heartbeatTimer")
         self.heartbeat_timer.setInterval(HEARTBEAT_MS)
@@ -168,62 +171,6 @@ class ExamWindow(QMainWindow):
         r.submit_requested.connect(self.ask_to_submit)
         self.error_banner.retry.clicked.connect(s.retry)
 
-    def _bind_keys(self) -> None:
-        self._page_shortcuts: list[tuple[QShortcut, QWidget | None]] = []
-        self.pages.currentChanged.connect(self._page_changed)
-        on_question: list[tuple[str | QKeySequence.StandardKey, Callable[[], None]]] = [
-            ("Right", self.go_next),
-            ("PgDown", self.go_next),
-            ("Left", self.go_previous),
-            ("PgUp", self.go_previous),
-            ("Down", lambda: self.options.move_focus(+1)),
-            ("Up", lambda: self.options.move_focus(-1)),
-            ("F", self.session.toggle_flag),
-            ("S", self._strike_focused),
-            ("Delete", self.session.clear),
-            ("Backspace", self.session.clear),
-        ]
-        for index, letter in enumerate("ABCDE"):
-            on_question.append((letter, partial(self._choose_by_key, index)))
-        for key, action in on_question:
-            self._shortcut(key, action, only_on=self.exam_page)
-        everywhere: list[tuple[str, Callable[[], None]]] = [
-            ("Ctrl+=", lambda: self.zoom(+1)),
-            ("Ctrl++", lambda: self.zoom(+1)),
-            ("Ctrl+-", lambda: self.zoom(-1)),
-            ("Ctrl+0", lambda: self.zoom(0)),
-            ("Ctrl+Shift+H", self.header.contrast.toggle),
-        ]
-        for key, action in everywhere:
-            self._shortcut(key, action, only_on=None)
-        on_review: list[tuple[str, Callable[[], None]]] = [
-            ("Alt+S", self.ask_to_submit),
-            ("Esc", self.show_questions),
-        ]
-        for key, action in on_review:
-            self._shortcut(key, action, only_on=self.review_page)
-        self._shortcut("Alt+R", self.show_review, only_on=self.exam_page)
-
-    def _shortcut(
-        self,
-        key: str | QKeySequence.StandardKey,
-        action: Callable[[], None],
-        *,
-        only_on: QWidget | None,
-    ) -> None:
-        """``key`` runs ``action`` while the page ``only_on`` is up (any page if None); on
-        other pages the shortcut is disabled, so the key reaches the focused widget."""
-        shortcut = QShortcut(QKeySequence(key), self)
-        shortcut.setAutoRepeat(False)
-        shortcut.activated.connect(action)
-        shortcut.setEnabled(only_on is None or self.pages.currentWidget() is only_on)
-        self._page_shortcuts.append((shortcut, only_on))
-
-    def _page_changed(self) -> None:
-        page = self.pages.currentWidget()
-        for shortcut, only_on in self._page_shortcuts:
-            shortcut.setEnabled(only_on is None or only_on is page)
-
     # -- navigation -------------------------------------------------------------------------
     def go_to(self, row: int) -> bool:
         return self.session.go_to(row)
@@ -272,7 +219,7 @@ class ExamWindow(QMainWindow):
             self.options.show_state(state.answer, frozenset(state.struck))
             self.actions_bar.show_flag(state.flagged)
 
-    def _choose_by_key(self, index: int) -> None:
+    def choose_by_key(self, index: int) -> None:
         question = self.session.question
         letter = "ABCDE"[index]
         if letter in question.labels:
@@ -280,7 +227,7 @@ class ExamWindow(QMainWindow):
         elif index < len(question.options):
             self.session.choose(question.options[index].label)
 
-    def _strike_focused(self) -> None:
+    def strike_focused(self) -> None:
         label = self.options.focused_label()
         if label is not None:
             self.session.toggle_strike(label)
@@ -386,9 +333,7 @@ class ExamWindow(QMainWindow):
     # -- view ---------------------------------------------------------------------------------
     def zoom(self, step: int) -> None:
         """+1 larger, -1 smaller, 0 back to normal."""
-        self._zoom = (
-            NORMAL_ZOOM if step == 0 else max(0, min(len(ZOOM_STEPS) - 1, self._zoom + step))
-        )
+        self._zoom = zoom_step(self._zoom, step)
         self._apply_style()
         self.question_view.forget_documents()
 
@@ -407,10 +352,7 @@ class ExamWindow(QMainWindow):
 
     def _apply_style(self) -> None:
         """The theme's sheet plus the zoomed font size (a style sheet stops setFont)."""
-        size = self._base_point_size * ZOOM_STEPS[self._zoom]
-        self.setStyleSheet(
-            f"QWidget {{ font-size: {size:.1f}pt; }}\n{load_style_sheet(self.theme)}"
-        )
+        self.setStyleSheet(zoomed_style_sheet(self.theme, self._base_point_size, self._zoom))
 
     def _save_state_changed(self, state: str) -> None:
         self.header.show_save_state(SaveState(state))
