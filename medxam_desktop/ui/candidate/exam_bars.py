@@ -25,6 +25,10 @@ class HeaderBar(QFrame):
         self.title = named(QLabel(title, self), "examTitle", "Exam")
         self.title.setText(title)
         self.position = named(QLabel(self), "questionPosition", "Question position")
+        # Wide enough for "Question 999 of 999": a new number never re-lays out the header.
+        self.position.setMinimumWidth(
+            self.position.fontMetrics().horizontalAdvance("Question 999 of 999") + 24
+        )
         self.time_left = named(QLabel("Time left –:––", self), "timeLeft", "Time left")
         self.time_left.setTextFormat(Qt.TextFormat.PlainText)
         self.save_indicator = named(QLabel(self), "saveIndicator", "Save status")

@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QListView, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -180,26 +180,29 @@ class NavigatorDelegate(QStyledItemDelegate):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.colours = NORMAL_COLOURS
-        self._boxes: dict[tuple[int, int, NavigatorColours, float], QPixmap] = {}
+        self._boxes: dict[tuple[int, int, NavigatorColours, float, str], QPixmap] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
         return self.CELL
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
         ratio = painter.device().devicePixelRatioF()
-        key = (index.row(), int(index.data(NavigatorRole.STATE)), self.colours, ratio)
+        font = option.font
+        bits = int(index.data(NavigatorRole.STATE))
+        key = (index.row(), bits, self.colours, ratio, font.key())
         box = self._boxes.get(key)
         if box is None:
-            box = self._boxes[key] = self._draw(index.row() + 1, StateBits(key[1]), ratio)
+            box = self._boxes[key] = self._draw(index.row() + 1, StateBits(bits), ratio, font)
         painter.drawPixmap(option.rect.topLeft(), box)
 
-    def _draw(self, number: int, bits: StateBits, ratio: float) -> QPixmap:
+    def _draw(self, number: int, bits: StateBits, ratio: float, font: QFont) -> QPixmap:
         c = self.colours
         pixmap = QPixmap(self.CELL * ratio)
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setFont(font)
         box = QRect(QPoint(0, 0), self.CELL).adjusted(3, 3, -3, -3)
         answered = StateBits.ANSWERED in bits
         fill = c.answered if answered else (c.unseen if StateBits.UNSEEN in bits else c.seen)
