@@ -6,6 +6,7 @@ finished attempt ends ``complete``.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -156,9 +157,11 @@ def test_f10_protocol_refused_keeps_the_queue_with_a_clear_message(
 
 @pytest.mark.postgres
 def test_f2_server_killed_mid_batch_and_restarted(pg_env: SyncEnv, tmp_path: Path) -> None:
+    """SIGKILL as soon as a whole batch reached the server: mostly before it commits,
+    sometimes after (its answer may still be in the socket). Either way: one copy."""
     ws = pg_env.workstation()
-    for taker in range(4):
-        ws.sit(taker, changes=3)
+    ws.sit(0, changes=40)  # one batch of several hundred records: the server is busy a while
+    ws.sit(1, changes=3)
     data_dir = tmp_path / "child-server"
     killed = threading.Event()
     with server_process(pg_env.database_url, data_dir) as (port, kill):
@@ -170,9 +173,10 @@ def test_f2_server_killed_mid_batch_and_restarted(pg_env: SyncEnv, tmp_path: Pat
 
         pg_env.proxy.upstream_port = port
         pg_env.proxy.on_forwarded = kill_on_push
-        with pytest.raises(OfflineError):
+        with contextlib.suppress(OfflineError):  # no answer: the usual case
             ws.pusher.sync()
     assert killed.is_set()
+    pg_env.proxy.on_forwarded = None
     with server_process(pg_env.database_url, data_dir) as (port, _):
         pg_env.proxy.upstream_port = port
         drain(ws.pusher)
