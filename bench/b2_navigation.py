@@ -61,10 +61,14 @@ def main() -> None:
     samples = sorted(wall for wall, _cpu in forward + backward)
     median = statistics.median(samples)
     p99 = samples[min(len(samples) - 1, round(0.99 * (len(samples) - 1)))]
+    cpu_samples = sorted(cpu for _wall, cpu in forward + backward)
     figures = {
         "nav_median_ms": median,
         "nav_p99_ms": p99,
-        "nav_cpu_median_ms": statistics.median(cpu for _wall, cpu in forward + backward),
+        "nav_cpu_median_ms": statistics.median(cpu_samples),
+        "nav_cpu_p99_ms": cpu_samples[
+            min(len(cpu_samples) - 1, round(0.99 * (len(cpu_samples) - 1)))
+        ],
         "first_visit_median_ms": statistics.median(wall for wall, _cpu in forward),
         "moves": len(samples),
         "load_avg": os.getloadavg()[0],

@@ -24,6 +24,11 @@ from medxam_desktop.ui.tasks import run_on_store
 
 log = logging.getLogger(__name__)
 
+# Store calls are handed to the worker this long after they were made, so that the
+# worker (which holds the GIL while in Python) does not compete with the paint the key
+# press asked for. "Saved" still appears only when the store returned.
+HAND_OVER_MS = 20
+
 
 class SaveState(StrEnum):
     IDLE = "idle"
@@ -344,7 +349,7 @@ class ExamSession(QObject):
         candidate's key press asked for), keeping the order in which calls were made."""
         self._outgoing.append((job, on_done, on_error))
         if len(self._outgoing) == 1:
-            QTimer.singleShot(0, self._flush)
+            QTimer.singleShot(HAND_OVER_MS, self._flush)
 
     def _flush(self) -> None:
         while self._outgoing:
