@@ -31,6 +31,7 @@ class SatExam:
 
     def settle(self) -> None:
         """Wait until every queued store call has returned and its callback ran."""
+        self.window.session.send_queued_now()  # not HAND_OVER_MS later: keeps tests quick
         wait_for_all()
         QApplication.processEvents()  # the callbacks queued by the store worker
         self.qtbot.waitUntil(lambda: self.window.session.idle, timeout=10_000)

@@ -351,6 +351,10 @@ class ExamSession(QObject):
         if len(self._outgoing) == 1:
             QTimer.singleShot(HAND_OVER_MS, self._flush)
 
+    def send_queued_now(self) -> None:
+        """Hand every queued call to the store worker without waiting (tests, shutdown)."""
+        self._flush()
+
     def _flush(self) -> None:
         while self._outgoing:
             job, on_done, on_error = self._outgoing.popleft()

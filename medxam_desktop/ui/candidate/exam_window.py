@@ -367,6 +367,7 @@ class ExamWindow(QMainWindow):
         if self._close_allowed or self.session.finished:
             self.countdown.stop()
             self.heartbeat_timer.stop()
+            self.session.send_queued_now()  # the app's wait_for_all() then sees them through
             event.accept()
             return
         event.ignore()
