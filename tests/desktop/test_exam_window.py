@@ -22,6 +22,7 @@ from pytestqt.qtbot import QtBot
 
 from medxam_desktop.domain.lifecycle import AttemptStatus
 from medxam_desktop.ui.candidate.navigator import NavigatorRole
+from medxam_desktop.ui.tasks import wait_for_all
 from tests.desktop.exam_window_support import SatExam, open_exam
 
 
@@ -245,3 +246,11 @@ def test_review_and_submit_without_a_mouse(sat: SatExam) -> None:
     assert QApplication.focusWidget() is dialog.submit_button
     press(sat, Qt.Key.Key_Space)
     assert w.session.finished
+
+
+def test_an_answer_given_just_before_the_window_closes_reaches_the_store(sat: SatExam) -> None:
+    w = sat.window
+    sat.qtbot.keyClick(QApplication.focusWidget() or w, Qt.Key.Key_E)  # no settling
+    w.close_for_proctor()
+    wait_for_all()
+    assert sat.store.answers.current(sat.attempt_id)[sat.question_id(0)].answer == ("E",)
