@@ -34,6 +34,7 @@ from medxam_server.config import Settings, normalise_database_url
 from medxam_server.db import make_engine, transaction
 from medxam_server.main import create_app
 from medxam_server.migrate import upgrade
+from medxam_server.models import answer_mask
 from medxam_server.services import auth
 from medxam_server.services.points import UNITS_PER_POINT
 
@@ -138,6 +139,8 @@ def load(url: str, attempts: int, questions: int, seed: int = 5) -> str:
             [json.dumps([LABELS[d % (2 if kind == "true_false" else 5)]]) for d in range(5)]
             for kind in kinds
         ]
+        key_masks = [answer_mask(key) for key in keys]
+        wrong_masks = [[answer_mask(json.loads(text)) for text in texts] for texts in wrong_text]
         scores = (correct & ~omitted).sum(axis=1)
         wrongs = (~correct & ~omitted).sum(axis=1)
         with cur.copy(
@@ -153,22 +156,27 @@ def load(url: str, attempts: int, questions: int, seed: int = 5) -> str:
         stamp = now.isoformat()
         with cur.copy(
             "COPY attempt_questions (attempt_id, question_id, position, answer, time_spent_ms,"
-            " answered_at, flagged, is_correct, points_awarded_units, answer_seq, time_seq)"
+            " answered_at, flagged, is_correct, points_awarded_units, answer_seq, time_seq,"
+            " answer_mask)"
             " FROM STDIN"
         ) as copy:
             for j, aid in enumerate(attempt_ids):
                 rows = []
                 for i, qid in enumerate(question_ids):
                     if omitted[j, i]:
-                        answer, is_correct, points = "[]", "\\N", "0"
+                        answer, mask, is_correct, points = "[]", 0, "\\N", "0"
                     elif correct[j, i]:
-                        answer, is_correct, points = key_text[i], "t", str(UNITS_PER_POINT)
+                        answer, mask = key_text[i], key_masks[i]
+                        is_correct, points = "t", str(UNITS_PER_POINT)
                     else:
-                        answer = wrong_text[i][distractor[j, i]]
+                        answer, mask = (
+                            wrong_text[i][distractor[j, i]],
+                            wrong_masks[i][distractor[j, i]],
+                        )
                         is_correct, points = "f", str(-UNITS_PER_POINT // 4)
                     rows.append(
                         f"{aid}\t{qid}\t{i + 1}\t{answer}\t30000\t{stamp}\tf\t{is_correct}"
-                        f"\t{points}\t{i + 1}\t{i + 1}\n"
+                        f"\t{points}\t{i + 1}\t{i + 1}\t{mask}\n"
                     )
                 copy.write("".join(rows))
         conn.commit()

@@ -279,11 +279,33 @@ class Attempt(Base):
     receipt_code: Mapped[str | None] = mapped_column(String(16), unique=True)
 
 
+# ``attempt_questions.answer_mask``: bit b set when the answer holds the one-character
+# label with bit b (A-Z = bits 0-25, a-z = 26-51, 0-9 = 52-61); a longer label sets
+# OTHER_LABEL_BIT. Results read these integers instead of parsing every answer's JSON.
+MASK_LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+LABEL_BIT = {label: bit for bit, label in enumerate(MASK_LABELS)}
+OTHER_LABEL_BIT = 62
+
+
+def answer_mask(labels: Any) -> int:
+    """The ``answer_mask`` of an answer (a list of option labels)."""
+    mask = 0
+    for label in labels or ():
+        mask |= 1 << LABEL_BIT.get(label, OTHER_LABEL_BIT)
+    return mask
+
+
+def _answer_mask_default(context: Any) -> int:
+    """An insert that gives ``answer`` but not ``answer_mask`` still gets the right mask."""
+    return answer_mask(context.get_current_parameters().get("answer"))
+
+
 class AttemptQuestion(Base):
     """One question of an attempt: the current answer and the time spent on it.
 
     ``answer_seq`` and ``time_seq`` are the workstation ``seq`` of the record that set
     the answer and the time, so the highest ``seq`` wins whatever order records arrive in.
+    ``answer_mask`` is ``answer_mask(answer)``; every upsert that sets ``answer`` sets it too.
     """
 
     __tablename__ = "attempt_questions"
@@ -303,6 +325,7 @@ class AttemptQuestion(Base):
     points_awarded_units: Mapped[int | None] = mapped_column(BigInteger)
     answer_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     time_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    answer_mask: Mapped[int] = mapped_column(BigInteger, default=_answer_mask_default)
 
 
 class ScoreAudit(Base):

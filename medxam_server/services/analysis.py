@@ -171,8 +171,8 @@ class Group:
     attempts tied at the boundary score share the places left with equal weight, so the
     group depends only on the scores, never on the row order."""
 
-    inside: IntArray  # 0/1 per attempt
-    tied: IntArray  # 0/1 per attempt
+    inside: BoolArray  # per attempt
+    tied: BoolArray  # per attempt
     share: Fraction  # weight of each tied attempt
     size: int
 
@@ -180,7 +180,9 @@ class Group:
         """Σ_j weight_j · scores_jc / size for every column, from exact integer counts."""
         if self.size == 0:
             return np.full(scores.shape[1], np.nan)
-        full, tied = self.inside @ scores, self.tied @ scores
+        # Column sums over the selected rows: a quarter of the rows each, no products.
+        full = scores[self.inside].sum(axis=0, dtype=np.int64)
+        tied = scores[self.tied].sum(axis=0, dtype=np.int64)
         pairs = zip(full.tolist(), tied.tolist(), strict=True)
         return np.array([float((f + self.share * t) / self.size) for f, t in pairs])
 
@@ -190,7 +192,7 @@ def groups(t: IntArray) -> tuple[Group, Group]:
     n = int(t.size)
     size = group_size(n)
     if size == 0:
-        empty = np.zeros(n, dtype=np.int64)
+        empty = np.zeros(n, dtype=np.bool_)
         return Group(empty, empty, Fraction(0), 0), Group(empty, empty, Fraction(0), 0)
     ordered = np.sort(t)
     upper = _group(t > ordered[n - size], t == ordered[n - size], size)
@@ -201,7 +203,7 @@ def groups(t: IntArray) -> tuple[Group, Group]:
 def _group(inside: BoolArray, tied: BoolArray, size: int) -> Group:
     left = size - int(np.count_nonzero(inside))
     share = Fraction(left, int(np.count_nonzero(tied)))
-    return Group(inside.astype(np.int64), tied.astype(np.int64), share, size)
+    return Group(inside, tied, share, size)
 
 
 def item_scores(choices: IntArray, key_masks: IntArray) -> IntArray:

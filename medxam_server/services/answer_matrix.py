@@ -1,14 +1,19 @@
 """Load a delivery's stored answers as an attempts × items matrix of chosen-option masks.
 
 Bit ``b`` of a cell is set when the answer includes the label with bit ``b``
-(``label_bits``); 0 means omitted. A label that is none of the exam's options sets
-``UNKNOWN_BIT``, so such an answer never equals a key. No Python work per answer row:
+(``label_bits``); 0 means omitted. A label that is none of the exam's options sets a bit
+no option has, so such an answer never equals a key. No Python work per answer row.
 
-- PostgreSQL: the server computes each mask (``jsonb ? label``), packs it with the
-  attempt and item into one int8 and returns them all as one array (binary wire format),
+When every option label of the exam is one character (``models.LABEL_BIT``, the usual
+A, B, C...), the stored ``attempt_questions.answer_mask`` integers are the cells:
+
+- PostgreSQL: one statement (one snapshot) returns the finished attempts' ids and, as one
+  ``bytea``, a 16-byte record (attempt ordinal, exam position, mask) per answered cell,
   read with one ``np.frombuffer``;
-- other databases (SQLite): the columns are fetched once, ids are mapped with
-  ``np.searchsorted`` and each distinct answer text is parsed once.
+- other databases (SQLite): the three columns are fetched and ids mapped with
+  ``np.searchsorted``.
+
+Exams with longer labels take the general path: each distinct answer text is parsed once.
 """
 
 from __future__ import annotations
@@ -20,31 +25,27 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from psycopg import pq
-from psycopg.abc import Buffer
-from psycopg.adapt import Loader
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from medxam_server.models import Attempt, AttemptQuestion
+from medxam_server.models import LABEL_BIT, OTHER_LABEL_BIT, Attempt, AttemptQuestion
 
 log = logging.getLogger(__name__)
 
 IntArray = NDArray[np.int64]
-UNKNOWN_BIT = 62
-LABEL_BITS = 26  # labels an exam may use (bits 0..25); PostgreSQL packs masks in 26 bits
-MAX_LABELS = LABEL_BITS
+UNKNOWN_BIT = OTHER_LABEL_BIT
+MAX_LABELS = 62  # distinct labels an exam may use on the general path (bits 0..61)
 
 
-def label_bit_map(option_labels: Sequence[Sequence[str]]) -> dict[str, int]:
-    """A bit for every label used by the exam's options, in order of first appearance."""
-    bits: dict[str, int] = {}
-    for labels in option_labels:
-        for label in labels:
-            bits.setdefault(label, len(bits))
-    if len(bits) > MAX_LABELS:
+def label_bit_map(option_labels: Sequence[Sequence[str]]) -> tuple[dict[str, int], bool]:
+    """A bit for every label used by the exam's options, and whether those are the bits of
+    the stored ``answer_mask`` (every label one character) or a map for this exam only."""
+    labels = list(dict.fromkeys(label for labels in option_labels for label in labels))
+    if all(label in LABEL_BIT for label in labels):
+        return {label: LABEL_BIT[label] for label in labels}, True
+    if len(labels) > MAX_LABELS:
         raise ValueError(f"an exam may use at most {MAX_LABELS} distinct option labels")
-    return bits
+    return {label: bit for bit, label in enumerate(labels)}, False
 
 
 def mask_of(labels: Sequence[str], label_bits: Mapping[str, int]) -> int:
@@ -63,36 +64,39 @@ def load_choices(
     question_ids: Sequence[str],
     positions: Sequence[int],
     label_bits: Mapping[str, int],
+    stored_masks: bool,
 ) -> IntArray:
     """The masks of ``attempt_ids`` (rows, finished attempts of the delivery) × the exam's
     questions (columns: ``question_ids`` at exam ``positions``); 0 where none."""
     choices = np.zeros((len(attempt_ids), len(question_ids)), dtype=np.int64)
     if not attempt_ids or not question_ids:
         return choices
-    if session.get_bind().dialect.name == "postgresql":
-        rows, cols, masks = _postgres_cells(
-            session, delivery_id, exam_id, attempt_ids, positions, label_bits
-        )
+    if not stored_masks:
+        cells = _parsed_cells(session, delivery_id, attempt_ids, question_ids, label_bits)
+    elif session.get_bind().dialect.name == "postgresql":
+        cells = _postgres_cells(session, delivery_id, exam_id, attempt_ids, positions)
     else:
-        rows, cols, masks = _generic_cells(
-            session, delivery_id, attempt_ids, question_ids, label_bits
-        )
+        cells = _stored_cells(session, delivery_id, attempt_ids, question_ids)
+    rows, cols, masks = cells
     choices[rows, cols] = masks
     return choices
 
 
-class _RawBinary(Loader):
-    """Hands over an array column's binary wire format untouched, for ``np.frombuffer``."""
-
-    format = pq.Format.BINARY
-
-    def load(self, data: Buffer) -> bytes:
-        return bytes(data)
-
-
-_INT8_ARRAY_OID = 1016
-_ARRAY_HEADER_BYTES = 20  # ndim, has-null flag, element type, length, lower bound
-_ARRAY_ITEM = np.dtype([("length", ">i4"), ("value", ">i8")])
+_CELL = np.dtype([("ordinal", ">i4"), ("position", ">i4"), ("mask", ">i8")])
+_POSTGRES_CELLS = """
+    SELECT
+      (SELECT array_agg(CAST(id AS text) ORDER BY id) FROM attempts
+        WHERE delivery_id = %(delivery)s AND status = 'finished'),
+      (SELECT string_agg(int4send(fin.ordinal) || int4send(eq.position)
+                         || int8send(aq.answer_mask), ''::bytea)
+         FROM attempt_questions AS aq
+         JOIN (SELECT id, CAST(row_number() OVER (ORDER BY id) - 1 AS int4) AS ordinal
+                 FROM attempts WHERE delivery_id = %(delivery)s AND status = 'finished') AS fin
+           ON fin.id = aq.attempt_id
+         JOIN exam_questions AS eq
+           ON eq.exam_id = %(exam)s AND eq.question_id = aq.question_id
+        WHERE aq.answer_mask <> 0)
+"""
 
 
 def _postgres_cells(
@@ -101,63 +105,54 @@ def _postgres_cells(
     exam_id: str,
     attempt_ids: Sequence[str],
     positions: Sequence[int],
-    label_bits: Mapping[str, int],
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """One statement (one snapshot), one scalar ``array_agg`` of packed int8 values:
-
-    ``(attempt ordinal · P + exam position) << 32 | answer length << 26 | mask``
-
-    read with one ``np.frombuffer``, with the ordered ids of the finished attempts it used.
-    """
-    stride = max(positions) + 1
-    params: dict[str, Any] = {"delivery": delivery_id, "exam": exam_id}
-    terms = []
-    for label, bit in label_bits.items():
-        params[f"label{bit}"] = label
-        terms.append(f"CASE WHEN aq.answer ? %(label{bit})s THEN {1 << bit} ELSE 0 END")
-    # Only placeholders and integer constants are interpolated; labels are parameters.
-    statement = f"""
-        SELECT
-          (SELECT array_agg(id ORDER BY id) FROM attempts
-            WHERE delivery_id = %(delivery)s AND status = 'finished'),
-          (SELECT array_agg(((fin.ordinal * {stride} + eq.position) << 32)
-                            | (LEAST(jsonb_array_length(aq.answer), 63)::int8 << {LABEL_BITS})
-                            | ({" + ".join(terms) or "0"}))
-             FROM attempt_questions AS aq
-             JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS ordinal FROM attempts
-                    WHERE delivery_id = %(delivery)s AND status = 'finished') AS fin
-               ON fin.id = aq.attempt_id
-             JOIN exam_questions AS eq
-               ON eq.exam_id = %(exam)s AND eq.question_id = aq.question_id)
-    """  # noqa: S608
+    """One statement, one snapshot: the finished attempts' ids in id order, and a 16-byte
+    big-endian record per answered cell (ordinal in those ids, exam position, mask)."""
     driver = session.connection().connection.driver_connection
     assert driver is not None
     with driver.cursor(binary=True) as cursor:
-        cursor.adapters.register_loader(_INT8_ARRAY_OID, _RawBinary)
-        cursor.execute(statement, params)
+        # One pass over every answer of the delivery: compiling it costs more than it saves.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(_POSTGRES_CELLS, {"delivery": delivery_id, "exam": exam_id})
         fetched = cursor.fetchone()
     empty = np.zeros(0, dtype=np.int64)
     if fetched is None or fetched[0] is None or fetched[1] is None:
         return empty, empty, empty
-    ids, packed_bytes = fetched
-    packed = np.frombuffer(packed_bytes, dtype=_ARRAY_ITEM, offset=_ARRAY_HEADER_BYTES)
-    values = packed["value"].astype(np.int64)
+    ids, packed = fetched
+    cells = np.frombuffer(packed, dtype=_CELL)
     # The statement's attempt ordinals -> rows of the caller (-1: not in its list).
     row_of = {attempt_id: row for row, attempt_id in enumerate(attempt_ids)}
-    ordinal_row = np.array([row_of.get(str(i), -1) for i in ids], dtype=np.int64)
-    column_of = np.full(stride, -1, dtype=np.int64)
+    ordinal_row = np.array([row_of.get(i, -1) for i in ids], dtype=np.int64)
+    rows = ordinal_row[cells["ordinal"]]
+    column_of = np.full(max(positions) + 1, -1, dtype=np.int64)
     column_of[np.asarray(positions, dtype=np.int64)] = np.arange(len(positions))
-    cell = values >> 32
-    rows = ordinal_row[cell // stride]
-    cols = column_of[cell % stride]
-    masks = values & ((1 << LABEL_BITS) - 1)
-    lengths = (values >> LABEL_BITS) & 63
-    masks = np.where(np.bitwise_count(masks) == lengths, masks, masks | (1 << UNKNOWN_BIT))
-    keep = (rows >= 0) & (cols >= 0) & (lengths > 0)
-    return rows[keep], cols[keep], masks[keep]
+    position = cells["position"].astype(np.int64)
+    inside = position < len(column_of)
+    cols = np.where(inside, column_of[np.where(inside, position, 0)], -1)
+    keep = (rows >= 0) & (cols >= 0)
+    return rows[keep], cols[keep], cells["mask"][keep].astype(np.int64)
 
 
-def _generic_cells(
+def _stored_cells(
+    session: Session, delivery_id: str, attempt_ids: Sequence[str], question_ids: Sequence[str]
+) -> tuple[IntArray, IntArray, IntArray]:
+    statement = (
+        select(AttemptQuestion.attempt_id, AttemptQuestion.question_id, AttemptQuestion.answer_mask)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(Attempt.delivery_id == delivery_id, AttemptQuestion.answer_mask != 0)
+    )
+    fetched = session.execute(statement).all()
+    empty = np.zeros(0, dtype=np.int64)
+    if not fetched:
+        return empty, empty, empty
+    attempt_col, question_col, mask_col = (np.array(c) for c in zip(*fetched, strict=True))
+    rows, row_found = _positions(attempt_ids, attempt_col)
+    cols, col_found = _positions(question_ids, question_col)
+    keep = row_found & col_found
+    return rows[keep], cols[keep], mask_col[keep].astype(np.int64)
+
+
+def _parsed_cells(
     session: Session,
     delivery_id: str,
     attempt_ids: Sequence[str],
@@ -168,7 +163,7 @@ def _generic_cells(
         select(
             AttemptQuestion.attempt_id,
             AttemptQuestion.question_id,
-            type_coerce(AttemptQuestion.answer, Text),
+            cast(AttemptQuestion.answer, Text),
         )
         .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
         .where(Attempt.delivery_id == delivery_id)

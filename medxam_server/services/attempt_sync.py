@@ -24,6 +24,7 @@ from medxam_server.models import (
     IntegrityAlert,
     QuarantinedRecord,
     SyncRecord,
+    answer_mask,
     utcnow,
 )
 from medxam_server.services import sync_store
@@ -235,6 +236,7 @@ def _apply_fold(
                 "question_id": a.question_id,
                 "position": a.position,
                 "answer": a.answer,
+                "answer_mask": answer_mask(a.answer),
                 "answered_at": a.answered_at,
                 "flagged": a.flagged,
                 "answer_seq": a.answer_seq,
@@ -277,6 +279,7 @@ def incremental_rows(
                 "question_id": question.question_id,
                 "position": question.position,
                 "answer": [],
+                "answer_mask": 0,
                 "answered_at": None,
                 "flagged": False,
                 "answer_seq": 0,
@@ -286,6 +289,7 @@ def incremental_rows(
         if answer is not None and record.seq > row["answer_seq"]:
             row.update(
                 answer=answer,
+                answer_mask=answer_mask(answer),
                 answered_at=record.at,
                 flagged=bool(record.data.get("flagged", False)),
                 answer_seq=record.seq,

@@ -19,6 +19,7 @@ from medxam_server.models import (
     GroupMember,
     ScoreAudit,
     Taker,
+    answer_mask,
     new_id,
     utcnow,
 )
@@ -193,6 +194,7 @@ def save_answer(
         "question_id": question_id,
         "position": question.position,
         "answer": list(answer),
+        "answer_mask": answer_mask(answer),
         "time_spent_ms": time_spent_ms,
         "answered_at": answered_at,
         "flagged": flagged,

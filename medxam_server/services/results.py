@@ -12,7 +12,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import select
@@ -41,8 +41,9 @@ class ItemRow:
     points_units: int
 
 
-@dataclass(frozen=True)
-class AttemptRow:
+class AttemptRow(NamedTuple):
+    """One attempt of the delivery (a tuple: there are thousands of them)."""
+
     attempt_id: str
     taker_id: str
     candidate_number: str
@@ -79,7 +80,7 @@ def delivery_results(session: Session, *, delivery_id: str) -> dict[str, Any]:
     max_units = sum(item.points_units for item in items)
     finished = [a for a in attempts if a.status == FINISHED]
 
-    label_bits = label_bit_map([item.labels for item in items])
+    label_bits, stored_masks = label_bit_map([item.labels for item in items])
     choices = load_choices(
         session,
         delivery_id=delivery.id,
@@ -88,6 +89,7 @@ def delivery_results(session: Session, *, delivery_id: str) -> dict[str, Any]:
         question_ids=[item.question_id for item in items],
         positions=[item.position for item in items],
         label_bits=label_bits,
+        stored_masks=stored_masks,
     )
     key_masks = np.array([mask_of(item.key, label_bits) for item in items], dtype=np.int64)
     x = analysis.item_scores(choices, key_masks)
@@ -172,24 +174,29 @@ def _items(session: Session, exam_id: str) -> list[ItemRow]:
 
 
 def _attempts(session: Session, delivery_id: str) -> list[AttemptRow]:
-    rows = session.execute(
-        select(
-            Attempt.id,
-            Attempt.taker_id,
-            Taker.candidate_number,
-            Taker.full_name,
-            Attempt.status,
-            Attempt.score_units,
-            Attempt.penalty_units,
-            Attempt.max_score_units,
-            Attempt.finished_at,
-            Attempt.integrity,
+    # Core, not ORM: plain rows, no identity map for thousands of attempts.
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Attempt.id,
+                Attempt.taker_id,
+                Taker.candidate_number,
+                Taker.full_name,
+                Attempt.status,
+                Attempt.score_units,
+                Attempt.penalty_units,
+                Attempt.max_score_units,
+                Attempt.finished_at,
+                Attempt.integrity,
+            )
+            .join(Taker, Taker.id == Attempt.taker_id)
+            .where(Attempt.delivery_id == delivery_id)
+            .order_by(Taker.candidate_number, Attempt.started_at, Attempt.id)
         )
-        .join(Taker, Taker.id == Attempt.taker_id)
-        .where(Attempt.delivery_id == delivery_id)
-        .order_by(Taker.candidate_number, Attempt.started_at, Attempt.id)
-    ).all()
-    return [AttemptRow(*tuple(row)) for row in rows]
+        .all()
+    )
+    return [AttemptRow._make(row) for row in rows]
 
 
 def _item_json(item: ItemRow, stats: analysis.ItemStats, omitted: int) -> dict[str, Any]:

@@ -25,6 +25,7 @@ ANSWER_KEYS = ["attempt_id", "question_id"]
 ANSWER_COLUMNS = (
     "position",
     "answer",
+    "answer_mask",
     "answered_at",
     "flagged",
     "answer_seq",
@@ -50,12 +51,14 @@ _PG_INSERT_RECORDS = text(
 )
 
 _PG_INSERT_ANSWERS = """
-    INSERT INTO attempt_questions (attempt_id, question_id, position, answer, answered_at,
-        flagged, answer_seq, time_spent_ms, time_seq, is_correct, points_awarded_units)
-    SELECT a.attempt_id, a.question_id, a.position, a.answer, a.answered_at, a.flagged,
-        a.answer_seq, a.time_spent_ms, a.time_seq, a.is_correct, a.points_awarded_units
+    INSERT INTO attempt_questions (attempt_id, question_id, position, answer, answer_mask,
+        answered_at, flagged, answer_seq, time_spent_ms, time_seq, is_correct,
+        points_awarded_units)
+    SELECT a.attempt_id, a.question_id, a.position, a.answer, a.answer_mask, a.answered_at,
+        a.flagged, a.answer_seq, a.time_spent_ms, a.time_seq, a.is_correct,
+        a.points_awarded_units
     FROM json_to_recordset(CAST(:rows AS json)) AS a(
-        attempt_id uuid, question_id uuid, position integer, answer jsonb,
+        attempt_id uuid, question_id uuid, position integer, answer jsonb, answer_mask bigint,
         answered_at timestamptz, flagged boolean, answer_seq bigint, time_spent_ms bigint,
         time_seq bigint, is_correct boolean, points_awarded_units bigint)
     ORDER BY a.attempt_id, a.question_id
@@ -66,6 +69,8 @@ _PG_UPSERT_ANSWERS = text(
     + """
         answer = CASE WHEN excluded.answer_seq > attempt_questions.answer_seq
                       THEN excluded.answer ELSE attempt_questions.answer END,
+        answer_mask = CASE WHEN excluded.answer_seq > attempt_questions.answer_seq
+                      THEN excluded.answer_mask ELSE attempt_questions.answer_mask END,
         answered_at = CASE WHEN excluded.answer_seq > attempt_questions.answer_seq
                       THEN excluded.answered_at ELSE attempt_questions.answered_at END,
         flagged = CASE WHEN excluded.answer_seq > attempt_questions.answer_seq
@@ -150,6 +155,7 @@ def upsert_answers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         index_elements=ANSWER_KEYS,
         set_={
             "answer": case((answer_wins, new.answer), else_=old.answer),
+            "answer_mask": case((answer_wins, new.answer_mask), else_=old.answer_mask),
             "answered_at": case((answer_wins, new.answered_at), else_=old.answered_at),
             "flagged": case((answer_wins, new.flagged), else_=old.flagged),
             "answer_seq": case((answer_wins, new.answer_seq), else_=old.answer_seq),

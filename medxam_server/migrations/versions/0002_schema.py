@@ -385,6 +385,7 @@ def upgrade() -> None:
         sa.Column("points_awarded_units", sa.BigInteger(), nullable=True),
         sa.Column("answer_seq", sa.BigInteger(), nullable=False),
         sa.Column("time_seq", sa.BigInteger(), nullable=False),
+        sa.Column("answer_mask", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["attempt_id"],
             ["attempts.id"],
