@@ -35,7 +35,6 @@ from medxam_desktop.ui.candidate.review_page import ReviewPage
 from medxam_desktop.ui.candidate.store_port import ExamStore
 from medxam_desktop.ui.widgets.announce import announce
 from medxam_desktop.ui.widgets.naming import named
-from medxam_desktop.ui.widgets.none_guard import guard_none_refcount
 from medxam_desktop.ui.widgets.themes import (
     BASE_POINT_SIZE,
     HIGH_CONTRAST,
@@ -66,7 +65,6 @@ class ExamWindow(QMainWindow):
         verify_pin: Callable[[str], bool] | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        guard_none_refcount()  # PySide6 6.12 on Python 3.11: see widgets/none_guard.py
         super().__init__(parent)
         named(self, "examWindow", f"Exam: {content.title}")
         self.setWindowTitle(content.title)
