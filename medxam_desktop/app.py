@@ -26,6 +26,7 @@ from medxam_desktop.ui.main_window import MainWindow
 from medxam_desktop.ui.proctor.flow import ProctorFlow
 from medxam_desktop.ui.proctor.session import ProctorSession
 from medxam_desktop.ui.tasks import run_in_background, run_on_store, wait_for_all
+from medxam_desktop.ui.widgets.first_window import watch_first_window
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,10 @@ def run(*, server_url: str | None = None, data_dir: str | Path | None = None) ->
     config.data_dir.mkdir(parents=True, exist_ok=True)
     configure_logging(config.log_dir)
     log.info("MedXam Desktop %s starting; server %s", __version__, config.server_url)
-    app = QApplication.instance() or QApplication(sys.argv)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName("MedXam Desktop")
+    watch_first_window(app)
     workstation = Workstation(config)
     workstation.start()
     code = app.exec()
