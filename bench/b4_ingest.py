@@ -2,9 +2,12 @@
 
 Makes a fresh database on ``MEDXAM_BENCH_DATABASE_URL`` (default
 postgresql://postgres@127.0.0.1:5432/test), starts the real server with uvicorn in a
-subprocess, and pushes whole attempts (start, answers, finish) from this process. The
-baseline, in the same run, is a psycopg ``executemany`` upsert of the same records
-straight into a copy of the ``sync_records`` table.
+subprocess (``MEDXAM_B4_WORKERS`` worker processes, default 2: one per core of the
+reference machine), and pushes whole attempts (start, answers, finish) from this process
+as a test centre does: ``MEDXAM_B4_CLIENTS`` threads (default 4), each pushing the
+outboxes of its own workstations batch after batch, in order. The baseline, in the same
+run, is a psycopg ``executemany`` upsert of the same records straight into a copy of the
+``sync_records`` table, one transaction per 1000 rows.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +40,8 @@ BATCH = 1000
 QUESTIONS = 100
 ATTEMPTS = int(os.environ.get("MEDXAM_B4_ATTEMPTS", "600"))
 WORKSTATIONS = 10
+WORKERS = int(os.environ.get("MEDXAM_B4_WORKERS", "2"))
+CLIENTS = int(os.environ.get("MEDXAM_B4_CLIENTS", "4"))
 PASSWORD = "bench-password-not-secret"
 
 
@@ -116,14 +122,17 @@ def _records(questions: list[str], delivery: str, takers: list[str]) -> dict[str
     return outboxes
 
 
-def _bodies(outboxes: dict[str, list[Any]]) -> list[bytes]:
-    bodies = []
+def _bodies(outboxes: dict[str, list[Any]]) -> list[list[bytes]]:
+    """Per workstation, its outbox as the request bodies of its batches, in order."""
+    per_workstation = []
     for ws, records in outboxes.items():
+        bodies = []
         for start in range(0, len(records), BATCH):
             chunk = records[start : start + BATCH]
             body = {"protocol": 1, "workstation_id": ws, "records": chunk}
             bodies.append(json.dumps(body).encode())
-    return bodies
+        per_workstation.append(bodies)
+    return per_workstation
 
 
 def _start_server(url: str, port: int, data_dir: str) -> subprocess.Popen[bytes]:
@@ -135,6 +144,7 @@ def _start_server(url: str, port: int, data_dir: str) -> subprocess.Popen[bytes]
     }
     command = [sys.executable, "-m", "uvicorn", "medxam_server.main:create_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    command += ["--workers", str(WORKERS)]
     return subprocess.Popen(command, env=env)
 
 
@@ -150,30 +160,47 @@ def _wait_healthy(base: str) -> None:
     raise RuntimeError("the server did not become healthy")
 
 
-def _push_all(base: str, bodies: list[bytes]) -> tuple[float, int]:
+def _push_all(base: str, bodies: list[list[bytes]]) -> tuple[float, int]:
+    """Push every workstation's batches from CLIENTS threads; (seconds, records accepted)."""
     with httpx.Client(base_url=base, timeout=120) as client:
         login = client.post("/api/auth/login", json={"username": "bench", "password": PASSWORD})
         login.raise_for_status()
-        headers = {
-            "Authorization": f"Bearer {login.json()['token']}",
-            "Content-Type": "application/json",
-        }
-        client.post(  # warm up the pool and code paths with an empty batch
-            "/api/sync/push",
-            content=json.dumps({"protocol": 1, "workstation_id": str(uuid.uuid4()), "records": []}),
-            headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
-        ).raise_for_status()
-        accepted = 0
-        started = time.perf_counter()
-        for body in bodies:
-            response = client.post(
+    headers = {
+        "Authorization": f"Bearer {login.json()['token']}",
+        "Content-Type": "application/json",
+    }
+    shares = [bodies[i::CLIENTS] for i in range(CLIENTS)]
+    clients = [httpx.Client(base_url=base, timeout=120, headers=headers) for _ in shares]
+    try:
+        for client in clients:  # warm up each connection and every worker's code paths
+            empty = {"protocol": 1, "workstation_id": str(uuid.uuid4()), "records": []}
+            client.post(
                 "/api/sync/push",
-                content=body,
-                headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
-            )
-            response.raise_for_status()
-            accepted += sum(r["status"] == "accepted" for r in response.json()["results"])
-        return time.perf_counter() - started, accepted
+                content=json.dumps(empty),
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            ).raise_for_status()
+
+        def push(client: httpx.Client, outboxes: list[list[bytes]]) -> int:
+            accepted = 0
+            for outbox in outboxes:
+                for body in outbox:
+                    response = client.post(
+                        "/api/sync/push",
+                        content=body,
+                        headers={"Idempotency-Key": str(uuid.uuid4())},
+                    )
+                    response.raise_for_status()
+                    results = response.json()["results"]
+                    accepted += sum(r["status"] == "accepted" for r in results)
+            return accepted
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(len(shares)) as pool:
+            counts = list(pool.map(push, clients, shares))
+        return time.perf_counter() - started, sum(counts)
+    finally:
+        for client in clients:
+            client.close()
 
 
 def _baseline(url: str, outboxes: dict[str, list[Any]]) -> float:
@@ -244,6 +271,8 @@ def main() -> None:
                     "baseline_records_per_s": baseline,
                     "ratio": round(ratio, 2),
                     "records": total,
+                    "workers": WORKERS,
+                    "clients": CLIENTS,
                 },
                 TARGET,
                 passed,

@@ -15,14 +15,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medxam_server.models import (
     Attempt,
     Delivery,
-    IntegrityAlert,
-    QuarantinedRecord,
+    Exam,
     SyncRecord,
     answer_mask,
     utcnow,
@@ -36,26 +35,43 @@ from medxam_server.services.fold import (
     answer_effect,
     fold_attempt,
 )
-from medxam_server.services.receipts import receipt_code, records_digest
+from medxam_server.services.receipts import receipt_code
 from medxam_server.services.scoring import rescore_attempt, score_answers
+from medxam_server.services.sync_integrity import AttemptRecords, attempt_records, check_integrity
 from medxam_server.services.sync_validation import ValidRecord
 
 log = logging.getLogger(__name__)
 
-MAX_MISSING_LISTED = 1000
+NONE_HELD = AttemptRecords()
+
+
+# Exam questions by (exam id, version), shared by the batches of this process: every
+# change to an exam or one of its questions bumps the version, so an entry never goes stale.
+_LOADED: dict[tuple[str, int], Mapping[str, QuestionInfo]] = {}
+MAX_LOADED_EXAMS = 64
 
 
 @dataclass
 class ExamCache:
-    """Exam questions loaded once per batch."""
+    """Exam questions for one batch: the version is read once per exam and batch, the
+    questions only when this process has not loaded that version yet."""
 
     session: Session
-    exams: dict[str, dict[str, QuestionInfo]] = field(default_factory=dict)
+    exams: dict[str, Mapping[str, QuestionInfo]] = field(default_factory=dict)
 
-    def questions(self, exam_id: str) -> dict[str, QuestionInfo]:
-        if exam_id not in self.exams:
-            self.exams[exam_id] = load_exam_questions(self.session, exam_id)
-        return self.exams[exam_id]
+    def questions(self, exam_id: str) -> Mapping[str, QuestionInfo]:
+        found = self.exams.get(exam_id)
+        if found is None:
+            version = self.session.scalar(select(Exam.version).where(Exam.id == exam_id))
+            key = (exam_id, version or 0)
+            found = _LOADED.get(key)
+            if found is None:
+                found = load_exam_questions(self.session, exam_id)
+                while len(_LOADED) >= MAX_LOADED_EXAMS:
+                    _LOADED.pop(next(iter(_LOADED)), None)
+                _LOADED[key] = found
+            self.exams[exam_id] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -76,8 +92,7 @@ def fold_batch(
         new[r.attempt_id].append(FoldRecord(r.id, r.seq, r.kind, r.at, r.data, ctx.workstation_id))
     ids = sorted(touched)
     attempts = {a.id: a for a in session.scalars(select(Attempt).where(Attempt.id.in_(ids)))}
-    counts = record_counts(session, ids)
-    markers = marker_seqs(session, ids)
+    held = attempt_records(session, ids)
     rebuild = [
         aid
         for aid, records in sorted(new.items())
@@ -85,7 +100,7 @@ def fold_batch(
         or (aid not in attempts and any(r.kind == "attempt.started" for r in records))
     ]
     # Only attempts with records from earlier batches need them read back.
-    partial = [aid for aid in rebuild if counts.get(aid, 0) != len(new[aid])]
+    partial = [aid for aid in rebuild if held.get(aid, NONE_HELD).count != len(new[aid])]
     known = {aid: new[aid] for aid in rebuild} | load_fold_records(session, partial)
     rebuilt = rebuild_attempts(session, ctx, known, attempts)
     attempts.update(rebuilt)
@@ -95,9 +110,8 @@ def fold_batch(
         attempt = attempts.get(aid)
         if aid in rebuilt or attempt is None:
             continue
-        rows = incremental_rows(
-            attempt, records, end_seq=end_seq_of(markers.get(aid, {})), exams=ctx.exams
-        )
+        end_seq = held.get(aid, NONE_HELD).end_seq
+        rows = incremental_rows(attempt, records, end_seq=end_seq, exams=ctx.exams)
         upserts.extend(rows)
         if rows and attempt.status != "in_progress":
             rescore.append(attempt)
@@ -106,18 +120,18 @@ def fold_batch(
         rescore_attempt(session, attempt, ctx.exams.questions(attempt.exam_id))
         attempt.updated_at = utcnow()
     finished = [
-        (attempts[aid], markers[aid])
+        (attempts[aid], held[aid])
         for aid in ids
         if aid in attempts
         and attempts[aid].digest is not None
-        and "attempt.finished" in markers.get(aid, {})
+        and "attempt.finished" in held.get(aid, NONE_HELD).markers
     ]
-    missing = check_integrity(session, finished, ctx.high_water_mark)
+    missing = check_integrity(session, finished, ctx.high_water_mark, known)
     session.flush()
     return [
         {
             "attempt_id": aid,
-            "records": counts.get(aid, 0),
+            "records": held.get(aid, NONE_HELD).count,
             "integrity": attempts[aid].integrity if aid in attempts else "unverified",
             "missing_seq": missing.get(aid, []),
             "receipt_code": attempts[aid].receipt_code if aid in attempts else None,
@@ -297,117 +311,3 @@ def incremental_rows(
         if time_ms is not None and record.seq > row["time_seq"]:
             row.update(time_spent_ms=time_ms, time_seq=record.seq)
     return list(best.values())
-
-
-def record_counts(session: Session, attempt_ids: list[str]) -> dict[str, int]:
-    if not attempt_ids:
-        return {}
-    rows = session.execute(
-        select(SyncRecord.attempt_id, func.count())
-        .where(SyncRecord.attempt_id.in_(attempt_ids))
-        .group_by(SyncRecord.attempt_id)
-    ).all()
-    return {str(attempt_id): count for attempt_id, count in rows}
-
-
-def marker_seqs(session: Session, attempt_ids: Sequence[str]) -> dict[str, dict[str, int]]:
-    """attempt id -> {kind: lowest seq} for starts and endings (one query)."""
-    if not attempt_ids:
-        return {}
-    rows = session.execute(
-        select(SyncRecord.attempt_id, SyncRecord.kind, func.min(SyncRecord.seq))
-        .where(
-            SyncRecord.attempt_id.in_(attempt_ids),
-            SyncRecord.kind.in_(("attempt.started", *ENDING_KINDS)),
-        )
-        .group_by(SyncRecord.attempt_id, SyncRecord.kind)
-    ).all()
-    found: dict[str, dict[str, int]] = {}
-    for attempt_id, kind, seq in rows:
-        found.setdefault(str(attempt_id), {})[kind] = seq
-    return found
-
-
-def end_seq_of(markers: Mapping[str, int]) -> int | None:
-    ends = [markers[k] for k in ENDING_KINDS if k in markers]
-    return min(ends) if ends else None
-
-
-def check_integrity(
-    session: Session, finished: Sequence[tuple[Attempt, Mapping[str, int]]], hwm: int
-) -> dict[str, list[int]]:
-    """Set each finished attempt's ``integrity`` from the records held before its finish
-    (kept or quarantined); attempt id -> the workstation seqs still missing."""
-    if not finished:
-        return {}
-    ids = [a.id for a, _ in finished]
-    held: dict[str, dict[int, str]] = defaultdict(dict)
-    for attempt_id, rid, seq in session.execute(
-        select(SyncRecord.attempt_id, SyncRecord.id, SyncRecord.seq).where(
-            SyncRecord.attempt_id.in_(ids)
-        )
-    ).all():
-        held[str(attempt_id)][seq] = str(rid)
-    for q_attempt, q_record, q_seq in session.execute(
-        select(
-            QuarantinedRecord.attempt_id, QuarantinedRecord.record_id, QuarantinedRecord.seq
-        ).where(QuarantinedRecord.attempt_id.in_(ids), QuarantinedRecord.record_id.is_not(None))
-    ).all():
-        if q_seq is not None:
-            held[str(q_attempt)].setdefault(q_seq, str(q_record))
-    missing: dict[str, list[int]] = {}
-    for attempt, marks in finished:
-        finish_seq = marks["attempt.finished"]
-        mine = held[attempt.id]
-        record_ids = [mine[s] for s in sorted(mine) if s < finish_seq]
-        complete = (
-            len(record_ids) == attempt.record_count and records_digest(record_ids) == attempt.digest
-        )
-        previous, attempt.integrity = attempt.integrity, "complete" if complete else "incomplete"
-        if complete:
-            continue
-        start_seq = marks.get("attempt.started", 0)
-        gaps = _missing_seqs(session, attempt.workstation_id, start_seq, finish_seq, hwm)
-        missing[attempt.id] = gaps
-        if not gaps and previous != "incomplete":
-            session.add(
-                IntegrityAlert(
-                    kind="digest_mismatch",
-                    attempt_id=attempt.id,
-                    workstation_id=attempt.workstation_id,
-                    detail=f"held {len(record_ids)} records before the finish, the "
-                    f"workstation counted {attempt.record_count}; the digests differ",
-                )
-            )
-    return missing
-
-
-def _missing_seqs(
-    session: Session, workstation_id: str | None, start_seq: int, finish_seq: int, hwm: int
-) -> list[int]:
-    """Seqs of the workstation between the start and the finish that the server lacks."""
-    if workstation_id is None or hwm >= finish_seq - 1:
-        return []
-    low = max(start_seq, hwm)
-    held = set(
-        session.scalars(
-            select(SyncRecord.seq).where(
-                SyncRecord.workstation_id == workstation_id,
-                SyncRecord.seq > low,
-                SyncRecord.seq < finish_seq,
-            )
-        )
-    )
-    held.update(
-        seq
-        for seq in session.scalars(
-            select(QuarantinedRecord.seq).where(
-                QuarantinedRecord.workstation_id == workstation_id,
-                QuarantinedRecord.seq > low,
-                QuarantinedRecord.seq < finish_seq,
-            )
-        )
-        if seq is not None
-    )
-    missing = (seq for seq in range(low + 1, finish_seq) if seq not in held)
-    return [seq for _, seq in zip(range(MAX_MISSING_LISTED), missing, strict=False)]

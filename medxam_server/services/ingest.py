@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, union, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -290,25 +290,26 @@ def _quarantine(
 
 
 def _advance_high_water_mark(session: Session, ws: str) -> int:
-    """Highest N such that every seq 1..N of the workstation is held (kept or quarantined)."""
-    hwm = session.scalar(select(Workstation.high_water_mark).where(Workstation.id == ws)) or 0
-    above = set(
-        session.scalars(
-            select(SyncRecord.seq).where(SyncRecord.workstation_id == ws, SyncRecord.seq > hwm)
-        )
-    )
-    above.update(
-        s
-        for s in session.scalars(
-            select(QuarantinedRecord.seq).where(
-                QuarantinedRecord.workstation_id == ws, QuarantinedRecord.seq > hwm
-            )
-        )
-        if s is not None
-    )
-    start = hwm
-    while hwm + 1 in above:
-        hwm += 1
-    if hwm != start:
-        session.execute(update(Workstation).where(Workstation.id == ws).values(high_water_mark=hwm))
-    return hwm
+    """Highest N such that every seq 1..N of the workstation is held (kept or quarantined).
+
+    One statement: the held seqs above the stored mark, numbered in order; those equal to
+    ``mark + their number`` are the unbroken run that moves the mark.
+    """
+    mark = select(Workstation.high_water_mark).where(Workstation.id == ws).scalar_subquery()
+    held = union(
+        select(SyncRecord.seq.label("seq")).where(
+            SyncRecord.workstation_id == ws, SyncRecord.seq > mark
+        ),
+        select(QuarantinedRecord.seq).where(
+            QuarantinedRecord.workstation_id == ws, QuarantinedRecord.seq > mark
+        ),
+    ).subquery()
+    numbered = select(held.c.seq, func.row_number().over(order_by=held.c.seq).label("n")).subquery()
+    run = select(func.count()).where(numbered.c.seq == mark + numbered.c.n).scalar_subquery()
+    moved = session.execute(
+        update(Workstation)
+        .where(Workstation.id == ws)
+        .values(high_water_mark=Workstation.high_water_mark + run)
+        .returning(Workstation.high_water_mark)
+    ).scalar_one()
+    return int(moved)

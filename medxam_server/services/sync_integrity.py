@@ -1,0 +1,148 @@
+"""What the server holds of an attempt's records, and whether that is what it finished with.
+
+Rule 6 of API.md "Batch sync": ``attempt.finished`` carries the count and digest of the
+attempt's records before it; the attempt is ``complete`` when the server holds exactly
+those (kept, or quarantined: a rejected record is still held) and ``incomplete``
+otherwise, with the workstation ``seq`` numbers still missing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from medxam_server.models import Attempt, IntegrityAlert, QuarantinedRecord, SyncRecord
+from medxam_server.services.fold import ENDING_KINDS, FoldRecord
+from medxam_server.services.receipts import records_digest
+
+MAX_MISSING_LISTED = 1000
+MARKER_KINDS = ("attempt.started", *ENDING_KINDS)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecords:
+    """How many records of an attempt are kept, and the lowest seq of each marker kind."""
+
+    count: int = 0
+    markers: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def end_seq(self) -> int | None:
+        ends = [self.markers[k] for k in ENDING_KINDS if k in self.markers]
+        return min(ends) if ends else None
+
+
+def attempt_records(session: Session, attempt_ids: Sequence[str]) -> dict[str, AttemptRecords]:
+    """Attempt id -> its record count and marker seqs (one query)."""
+    if not attempt_ids:
+        return {}
+    lowest = [
+        func.min(case((SyncRecord.kind == kind, SyncRecord.seq), else_=None))
+        for kind in MARKER_KINDS
+    ]
+    rows = session.execute(
+        select(SyncRecord.attempt_id, func.count(), *lowest)
+        .where(SyncRecord.attempt_id.in_(attempt_ids))
+        .group_by(SyncRecord.attempt_id)
+    ).all()
+    found = {}
+    for attempt_id, count, *seqs in rows:
+        markers = {k: int(s) for k, s in zip(MARKER_KINDS, seqs, strict=True) if s is not None}
+        found[str(attempt_id)] = AttemptRecords(int(count), markers)
+    return found
+
+
+def check_integrity(
+    session: Session,
+    finished: Sequence[tuple[Attempt, AttemptRecords]],
+    hwm: int,
+    kept: Mapping[str, Sequence[FoldRecord]],
+) -> dict[str, list[int]]:
+    """Set each finished attempt's ``integrity`` from the records held before its finish;
+    attempt id -> the workstation seqs still missing.
+
+    ``kept`` holds every kept record of some attempts (those just rebuilt); the others'
+    are read back.
+    """
+    if not finished:
+        return {}
+    ids = [a.id for a, _ in finished]
+    held: dict[str, dict[int, str]] = defaultdict(dict)
+    for attempt_id in ids:
+        for record in kept.get(attempt_id, ()):
+            held[attempt_id][record.seq] = record.id
+    unread = [aid for aid in ids if aid not in kept]
+    if unread:
+        for attempt_id, rid, seq in session.execute(
+            select(SyncRecord.attempt_id, SyncRecord.id, SyncRecord.seq).where(
+                SyncRecord.attempt_id.in_(unread)
+            )
+        ).all():
+            held[str(attempt_id)][seq] = str(rid)
+    for q_attempt, q_record, q_seq in session.execute(
+        select(
+            QuarantinedRecord.attempt_id, QuarantinedRecord.record_id, QuarantinedRecord.seq
+        ).where(QuarantinedRecord.attempt_id.in_(ids), QuarantinedRecord.record_id.is_not(None))
+    ).all():
+        if q_seq is not None:
+            held[str(q_attempt)].setdefault(q_seq, str(q_record))
+    missing: dict[str, list[int]] = {}
+    for attempt, records in finished:
+        finish_seq = records.markers["attempt.finished"]
+        mine = held[attempt.id]
+        record_ids = [mine[s] for s in sorted(mine) if s < finish_seq]
+        complete = (
+            len(record_ids) == attempt.record_count and records_digest(record_ids) == attempt.digest
+        )
+        previous, attempt.integrity = attempt.integrity, "complete" if complete else "incomplete"
+        if complete:
+            continue
+        start_seq = records.markers.get("attempt.started", 0)
+        gaps = _missing_seqs(session, attempt.workstation_id, start_seq, finish_seq, hwm)
+        missing[attempt.id] = gaps
+        if not gaps and previous != "incomplete":
+            session.add(
+                IntegrityAlert(
+                    kind="digest_mismatch",
+                    attempt_id=attempt.id,
+                    workstation_id=attempt.workstation_id,
+                    detail=f"held {len(record_ids)} records before the finish, the "
+                    f"workstation counted {attempt.record_count}; the digests differ",
+                )
+            )
+    return missing
+
+
+def _missing_seqs(
+    session: Session, workstation_id: str | None, start_seq: int, finish_seq: int, hwm: int
+) -> list[int]:
+    """Seqs of the workstation between the start and the finish that the server lacks."""
+    if workstation_id is None or hwm >= finish_seq - 1:
+        return []
+    low = max(start_seq, hwm)
+    held = set(
+        session.scalars(
+            select(SyncRecord.seq).where(
+                SyncRecord.workstation_id == workstation_id,
+                SyncRecord.seq > low,
+                SyncRecord.seq < finish_seq,
+            )
+        )
+    )
+    held.update(
+        seq
+        for seq in session.scalars(
+            select(QuarantinedRecord.seq).where(
+                QuarantinedRecord.workstation_id == workstation_id,
+                QuarantinedRecord.seq > low,
+                QuarantinedRecord.seq < finish_seq,
+            )
+        )
+        if seq is not None
+    )
+    missing = (seq for seq in range(low + 1, finish_seq) if seq not in held)
+    return [seq for _, seq in zip(range(MAX_MISSING_LISTED), missing, strict=False)]
