@@ -105,6 +105,27 @@ class CredentialStoreError(MedXamError):
     )
 
 
+class PinError(MedXamError):
+    """A proctor PIN was not accepted (wrong, or not a PIN at all)."""
+
+    user_text = "That PIN is not right."
+
+
+class PinRuleError(PinError):
+    """A new PIN breaks the rule (4 to 8 digits); ``detail`` says how."""
+
+    user_text = "A PIN is 4 to 8 digits."
+
+
+class PinThrottledError(PinError):
+    """Too many wrong PINs in a row: the next try has to wait ``retry_after_s`` seconds."""
+
+    def __init__(self, retry_after_s: int, wait: str) -> None:
+        self.user_text = f"Too many wrong PINs. Wait {wait}, then try again."
+        super().__init__()
+        self.retry_after_s = retry_after_s
+
+
 def user_message(error: BaseException) -> str:
     """Words for the user: the error's own text and detail, never a traceback."""
     if isinstance(error, MedXamError):

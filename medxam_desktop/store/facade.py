@@ -23,12 +23,14 @@ from medxam_desktop.store.engine import FILE_MODE, make_engine, prepare_file
 from medxam_desktop.store.migrate import upgrade
 from medxam_desktop.store.outbox import OutboxRepository
 from medxam_desktop.store.packages import PackageRepository
+from medxam_desktop.store.proctors import ProctorRepository
 
 log = logging.getLogger(__name__)
 
 
 class Store:
-    """``Store.open(path)``; then ``store.packages``, ``.attempts``, ``.answers``, ``.outbox``.
+    """``Store.open(path)``; then ``store.packages``, ``.attempts``, ``.answers``, ``.outbox``,
+    ``.proctors``.
 
     Calls are serialised by one lock (the UI calls through ``ui.tasks.run_on_store``).
     Opening migrates the file and brings any attempt left active by a crash back paused
@@ -41,6 +43,7 @@ class Store:
         self.attempts = AttemptRepository(core)
         self.answers = AnswerRepository(core)
         self.outbox = OutboxRepository(core)
+        self.proctors = ProctorRepository(core)
 
     @classmethod
     def open(cls, path: Path, *, clock: Clock | None = None, recover: bool = True) -> Self:

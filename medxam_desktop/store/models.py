@@ -173,9 +173,35 @@ class OutboxRow(Base):
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class ProctorPin(Base):
+    """A proctor who set a PIN here while online: the Argon2 hash, never the PIN."""
+
+    __tablename__ = "proctor_pins"
+
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    pin_hash: Mapped[str] = mapped_column(Text)
+    set_at: Mapped[datetime]
+
+
+class PinFailures(Base):
+    """Wrong PINs in a row per scope (a user name, or ``*`` for the exam window's close),
+    kept here so that a restart does not reset the throttle."""
+
+    __tablename__ = "pin_failures"
+
+    scope: Mapped[str] = mapped_column(String(150), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_ms: Mapped[int] = mapped_column(BigInteger)  # the store's monotonic timeline
+    last_failure_at: Mapped[datetime]
+
+
 # Typed handles on the tables, for Core statements in the repositories.
 META_TABLE = Base.metadata.tables["meta"]
 PACKAGES = Base.metadata.tables["packages"]
 ATTEMPTS = Base.metadata.tables["attempts"]
 TRANSITIONS = Base.metadata.tables["transitions"]
 OUTBOX = Base.metadata.tables["outbox"]
+PROCTOR_PINS = Base.metadata.tables["proctor_pins"]
+PIN_FAILURES = Base.metadata.tables["pin_failures"]
