@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from medxam_desktop import __version__
 from medxam_desktop.config import Config, load_config
+from medxam_desktop.domain.attempt import AttemptView
 from medxam_desktop.domain.content import ExamContent
 from medxam_desktop.domain.timing import Clock, SystemClock
 from medxam_desktop.errors import user_message
@@ -23,6 +24,7 @@ from medxam_desktop.sync.api_client import ApiClient, ServerHealth
 from medxam_desktop.sync.credentials import CredentialStore
 from medxam_desktop.ui.candidate.exam_window import ExamWindow
 from medxam_desktop.ui.main_window import MainWindow
+from medxam_desktop.ui.proctor.exam_close import ExamCloseGuard
 from medxam_desktop.ui.proctor.flow import ProctorFlow
 from medxam_desktop.ui.proctor.session import ProctorSession
 from medxam_desktop.ui.tasks import run_in_background, run_on_store, wait_for_all
@@ -75,15 +77,24 @@ class Workstation:
         )
 
     def open_exam(self, attempt_id: str, content: ExamContent) -> ExamWindow:
-        """Hand the unlocked candidate over to the exam window, full screen."""
+        """Hand the unlocked candidate over to the exam window, full screen.
+
+        A proctor's PIN closes it, which pauses the attempt (ui/proctor/exam_close.py)."""
         assert self.store is not None, "a candidate is unlocked only once the store is open"
-        exam = ExamWindow(self.store, attempt_id, content, self.clock)
+        guard = ExamCloseGuard(self.store, attempt_id)
+        exam = ExamWindow(self.store, attempt_id, content, self.clock, verify_pin=guard.verify)
+        guard.watch(exam)
+        guard.close_recorded.connect(self._exam_closed_by_proctor)
         self.exam_windows.append(exam)
         exam.destroyed.connect(lambda _obj=None: self._exam_gone(exam))
         exam.exam_submitted.connect(lambda *_args: self.window.show_proctor())
         exam.closed_by_proctor.connect(lambda *_args: self.window.show_proctor())
         exam.showFullScreen()
         return exam
+
+    def _exam_closed_by_proctor(self, attempt: AttemptView) -> None:
+        if self.flow is not None:  # the roster shows the attempt paused
+            self.flow.open_delivery(attempt.delivery_id)
 
     def _exam_gone(self, exam: ExamWindow) -> None:
         if exam in self.exam_windows:

@@ -36,6 +36,7 @@ class DeliveriesPage(QWidget):
 
     sign_in_requested = Signal()
     sign_out_requested = Signal()
+    change_pin_requested = Signal()
     refresh_requested = Signal()
     download_requested = Signal(str)  # delivery_id
     cancel_requested = Signal()
@@ -52,6 +53,8 @@ class DeliveriesPage(QWidget):
         self.notice_label.hide()
         self.account_button = named(QPushButton("&Sign in…"), "accountButton", "Sign in")
         self.account_button.clicked.connect(self._account_clicked)
+        self.pin_button = named(QPushButton("Change P&IN…"), "changePinButton", "Change PIN")
+        self.pin_button.clicked.connect(self.change_pin_requested)
         self.table = set_up_table(QTableView(), "deliveryTable", "Deliveries")
         self.table.setModel(self.model)
         header = self.table.horizontalHeader()
@@ -93,6 +96,7 @@ class DeliveriesPage(QWidget):
 
         account = QHBoxLayout()
         account.addWidget(self.account_label, 1)
+        account.addWidget(self.pin_button)
         account.addWidget(self.account_button)
         actions = QHBoxLayout()
         for button in (self.refresh_button, self.download_button, self.open_file_button):
@@ -120,23 +124,27 @@ class DeliveriesPage(QWidget):
         ):
             page_shortcut(self, keys, slot)
         self.signed_in_user: SignedInUser | None = None
+        self.offline = False  # signed in with a PIN: no server
         self._downloading: str | None = None
         self.show_signed_out()
         self.show_progress(None)
 
     # --- state shown -------------------------------------------------------------------
 
-    def show_signed_in(self, user: SignedInUser) -> None:
+    def show_signed_in(self, user: SignedInUser, *, offline: bool = False) -> None:
         self.signed_in_user = user
-        self.account_label.setText(
-            f"Signed in as <b>{escape(user.full_name)}</b> ({escape(user.role)})."
-        )
+        self.offline = offline
+        how = "with a PIN, offline" if offline else escape(user.role)
+        self.account_label.setText(f"Signed in as <b>{escape(user.full_name)}</b> ({how}).")
+        self.pin_button.show()
         self.account_button.setText("&Sign out")
         self.account_button.setAccessibleName("Sign out")
         self._update_buttons()
 
     def show_signed_out(self, notice: str = "") -> None:
         self.signed_in_user = None
+        self.offline = False
+        self.pin_button.hide()
         self.account_label.setText(
             notice or "Not signed in. Packages already on this workstation can still be used."
         )
@@ -223,11 +231,10 @@ class DeliveriesPage(QWidget):
     def _update_buttons(self) -> None:
         row = self.selected_row()
         downloading = self._downloading is not None
-        self.download_button.setEnabled(
-            bool(row and row.on_server and self.signed_in_user) and not downloading
-        )
+        online = self.signed_in_user is not None and not self.offline
+        self.download_button.setEnabled(bool(row and row.on_server and online) and not downloading)
         self.continue_button.setEnabled(bool(row and row.on_workstation))
-        self.refresh_button.setEnabled(self.signed_in_user is not None)
+        self.refresh_button.setEnabled(online)
         self.continue_button.setDefault(bool(row and row.on_workstation))
 
 

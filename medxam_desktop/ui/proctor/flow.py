@@ -4,6 +4,10 @@ Every network call runs on ``run_in_background`` and every store call on ``run_o
 the window never waits. When the start code opens the content, the candidate is checked
 in and the attempt started, and ``candidate_unlocked(attempt_id, ExamContent)`` hands over
 to the exam window. The decrypted content exists only in memory.
+
+After a sign-in with the password, a proctor without a PIN on this workstation is asked
+to set one (``SetPinDialog``); "Change PIN…" changes it. Signed in with a PIN (offline),
+the flow works on the packages already here.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from medxam_desktop.sync.wire import DeliverySummary
 from medxam_desktop.ui.proctor.deliveries_page import DeliveriesPage
 from medxam_desktop.ui.proctor.delivery_model import best_row, merge_rows
 from medxam_desktop.ui.proctor.download import PackageDownloader
+from medxam_desktop.ui.proctor.pin_dialog import SetPinDialog
 from medxam_desktop.ui.proctor.roster_page import RosterPage
 from medxam_desktop.ui.proctor.session import ProctorSession
 from medxam_desktop.ui.proctor.sign_in_dialog import SignInDialog
@@ -55,6 +60,7 @@ class ProctorFlow(QStackedWidget):
         for page in (self.deliveries_page, self.roster_page, self.start_code_page):
             self.addWidget(page)
         self.sign_in_dialog: SignInDialog | None = None
+        self.pin_dialog: SetPinDialog | None = None
         self._local: Sequence[PackageInfo] = ()
         self._remote: Sequence[DeliverySummary] = ()
         self._package: tuple[PackageInfo, bytes] | None = None
@@ -66,6 +72,7 @@ class ProctorFlow(QStackedWidget):
         page = self.deliveries_page
         page.sign_in_requested.connect(self.open_sign_in)
         page.sign_out_requested.connect(self.session.sign_out)
+        page.change_pin_requested.connect(self.change_pin)
         page.refresh_requested.connect(self.refresh)
         page.download_requested.connect(self.download)
         page.cancel_requested.connect(self.downloader.cancel)
@@ -128,8 +135,53 @@ class ProctorFlow(QStackedWidget):
         self.deliveries_page.set_rows(rows, select=chosen)
 
     def open_sign_in(self) -> None:
-        dialog = SignInDialog(self.session, username=self._last_username, parent=self)
+        dialog = SignInDialog(
+            self.session, pins=self.store.proctors, username=self._last_username, parent=self
+        )
         self.sign_in_dialog = dialog
+        dialog.finished.connect(lambda _result: self._back_from_dialog())
+        dialog.accepted.connect(self._offer_first_pin)
+        dialog.open()
+
+    # --- the proctor's PIN -----------------------------------------------------------------
+
+    def _offer_first_pin(self) -> None:
+        """Right after a sign-in with the password: set a PIN if there is none here yet."""
+        user = self.session.user
+        if user is None or self.session.offline:
+            return
+        run_on_store(
+            lambda: self.store.proctors.has_pin(user.id),
+            on_done=lambda has: None if has else self._open_pin_dialog(first=True),
+            on_error=self._problem,
+        )
+
+    def change_pin(self) -> None:
+        """ "Change PIN…": the current PIN is asked unless the password was typed this run."""
+        user = self.session.user
+        if user is None:
+            return
+        run_on_store(
+            lambda: self.store.proctors.has_pin(user.id),
+            on_done=lambda has: self._open_pin_dialog(first=not has),
+            on_error=self._problem,
+        )
+
+    def _open_pin_dialog(self, *, first: bool) -> None:
+        user = self.session.user
+        if user is None:
+            return
+        ask_current = not first and not self.session.password_checked
+        dialog = SetPinDialog(
+            self.store.proctors, user, ask_current=ask_current, first=first, parent=self
+        )
+        self.pin_dialog = dialog
+        dialog.pin_saved.connect(
+            lambda _proctor: self.deliveries_page.show_message(
+                "Your PIN is set on this workstation: it signs you in when the server "
+                "cannot be reached, and closes a candidate's exam window."
+            )
+        )
         dialog.finished.connect(lambda _result: self._back_from_dialog())
         dialog.open()
 
@@ -139,8 +191,14 @@ class ProctorFlow(QStackedWidget):
 
     def _signed_in(self, user: SignedInUser) -> None:
         self._last_username = user.username
-        self.deliveries_page.show_signed_in(user)
-        self.refresh()
+        self.deliveries_page.show_signed_in(user, offline=self.session.offline)
+        if self.session.offline:
+            self.deliveries_page.show_message(
+                "Signed in with your PIN while the server cannot be reached: the packages "
+                "on this workstation can be used."
+            )
+        else:
+            self.refresh()
 
     def _signed_out(self) -> None:
         self._remote = ()

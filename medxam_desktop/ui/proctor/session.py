@@ -2,6 +2,8 @@
 
 A stored token is checked with ``GET /api/auth/me`` at start-up; a machine without a
 keyring still signs in, for this run only, and says so (docs/operations.md, "Keyring").
+When the server cannot be reached, a proctor with a PIN on this workstation signs in
+offline (``sign_in_offline``): no token, packages already here only.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from medxam_desktop.domain.proctor import ProctorView
 from medxam_desktop.errors import AuthError, CredentialStoreError, OfflineError, user_message
 from medxam_desktop.sync.api_client import ApiClient, SignedInUser
 from medxam_desktop.sync.credentials import CredentialStore
@@ -32,6 +35,8 @@ class ProctorSession(QObject):
         self.client = client
         self.credentials = credentials
         self.user: SignedInUser | None = None
+        self.offline = False  # signed in with a PIN, without the server
+        self.password_checked = False  # the password was typed in this run
 
     @property
     def user_id(self) -> str | None:
@@ -50,6 +55,7 @@ class ProctorSession(QObject):
         run_in_background(self.client.me, on_done=self._restored, on_error=self._restore_failed)
 
     def _restored(self, user: SignedInUser) -> None:
+        self.offline = False
         self._become(user)
 
     def _restore_failed(self, error: Exception) -> None:
@@ -83,6 +89,7 @@ class ProctorSession(QObject):
                 self.notice_changed.emit("")
             except CredentialStoreError as exc:
                 self.notice_changed.emit(user_message(exc))
+            self.offline, self.password_checked = False, True
             self._become(user)
             on_done(user)
 
@@ -90,11 +97,27 @@ class ProctorSession(QObject):
             lambda: self.client.login(username, password), on_done=signed, on_error=on_error
         )
 
+    def sign_in_offline(self, proctor: ProctorView) -> SignedInUser:
+        """A proctor whose PIN the store has just checked: local work only, no token."""
+        user = SignedInUser(
+            id=proctor.user_id, username=proctor.username, full_name=proctor.full_name,
+            role="proctor",
+        )  # fmt: skip
+        log.info("proctor %s signed in offline with a PIN", proctor.user_id)
+        self.offline = True
+        self._become(user)
+        return user
+
     def sign_out(self) -> None:
-        """Forget the token here at once; tell the server in the background."""
-        token, self.client.token = self.client.token, None
-        self._forget()
+        """Forget the token here at once; tell the server in the background.
+
+        After a PIN sign-in there is no token of this proctor's: a kept one is left alone."""
+        token = None
+        if not self.offline:
+            token, self.client.token = self.client.token, None
+            self._forget()
         self.user = None
+        self.offline = self.password_checked = False
         self.signed_out.emit()
         if token:
             run_in_background(lambda: self.client.logout(token), on_error=_logout_failed)
