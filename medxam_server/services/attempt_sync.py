@@ -188,6 +188,7 @@ def rebuild_attempts(
         else {}
     )
     rebuilt: dict[str, Attempt] = {}
+    existing: list[str] = []  # rebuilt attempts that may have answer rows already
     answer_rows: list[dict[str, Any]] = []
     for attempt_id, start in starts.items():
         delivery_id = str(start.data["delivery_id"]).lower()
@@ -198,7 +199,9 @@ def rebuild_attempts(
         folded = fold_attempt(records[attempt_id], questions)
         assert folded is not None
         attempt = attempts.get(attempt_id)
-        if attempt is None:
+        if attempt is not None:
+            existing.append(attempt_id)
+        else:
             attempt = Attempt(
                 id=attempt_id,
                 delivery_id=delivery_id,
@@ -215,7 +218,7 @@ def rebuild_attempts(
         answer_rows.extend(_apply_fold(attempt, folded, questions, ctx.secret))
         rebuilt[attempt_id] = attempt
     session.flush()
-    sync_store.replace_answers(session, sorted(rebuilt), answer_rows)
+    sync_store.replace_answers(session, sorted(existing), answer_rows)
     return rebuilt
 
 

@@ -70,6 +70,14 @@ def find_end(records: Iterable[FoldRecord]) -> FoldRecord | None:
     return min(ends, key=lambda r: r.seq) if ends else None
 
 
+def answer_fits(question: QuestionInfo, labels: list[str]) -> bool:
+    """``answer_problem(question, labels) is None``, with the usual one label checked
+    directly (this runs for every answer record)."""
+    if len(labels) == 1:
+        return labels[0] in question.labels
+    return answer_problem(question, labels) is None
+
+
 def answer_effect(
     record: FoldRecord, questions: Mapping[str, QuestionInfo]
 ) -> tuple[QuestionInfo, list[str] | None, int | None] | None:
@@ -85,7 +93,7 @@ def answer_effect(
     answer: list[str] | None = None
     if record.kind == "answer.saved":
         labels = [str(label) for label in record.data.get("answer", [])]
-        if answer_problem(question, labels) is not None:
+        if not answer_fits(question, labels):
             return None  # as if rejected at ingest: neither its answer nor its time counts
         answer = labels
     return question, answer, time_value

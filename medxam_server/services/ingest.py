@@ -9,7 +9,8 @@ caller commits before answering (rule 1). Steps, all set-based:
    (start of an unknown delivery, an option the question does not have), in a few
    queries for the whole batch; rejected records go to ``quarantine`` (rule 4).
 3. Insert the rest with ``ON CONFLICT DO NOTHING``; a record id already held is a
-   duplicate, or a ``conflicting_duplicate`` with an integrity alert (rule 2).
+   duplicate, or a ``conflicting_duplicate`` with an integrity alert (rule 2); only the
+   records that were not inserted are looked up.
 4. Fold the new records into attempts (``attempt_sync``; rules 3, 6, 7), move the
    workstation's high-water mark, and keep the receipt with the key.
 """
@@ -109,46 +110,35 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
             batch_seqs.add(checked.seq)
             candidates.append((index, checked))
 
-    held = _held(session, [r.id for _, r in candidates])
-    fresh: list[tuple[int, ValidRecord]] = []
-    for index, record in candidates:
-        if record.id not in held:
-            fresh.append((index, record))
-        elif held[record.id] == record.content_hash:
-            results[index] = {"id": record.id, "status": "duplicate"}
-        else:
-            rejected.append((index, _conflict(record, CONFLICTING_DUPLICATE)))
-
+    # Insert first: a record id (or seq) already held is simply not inserted, and only
+    # those few are looked up afterwards, to tell a duplicate from a conflict.
     exams = attempt_sync.ExamCache(session)
-    verdicts = sync_checks.check_against_database(session, [r for _, r in fresh], exams)
-    to_insert: list[tuple[int, ValidRecord]] = []
-    for index, record in fresh:
-        problem = verdicts.get(record.id)
-        if problem is None:
-            to_insert.append((index, record))
-        else:
-            reason, detail = problem
-            rejected.append(
-                (index, Rejection(reason, detail, record.id, record.seq, record.attempt_id))
-            )
-
+    verdicts = sync_checks.check_against_database(session, [r for _, r in candidates], exams)
+    to_insert = [(i, r) for i, r in candidates if r.id not in verdicts]
     inserted = sync_store.insert_records(
-        session, [_row(record) for _, record in to_insert], ws=ws, batch_id=batch.batch_id, now=now
+        session, [record for _, record in to_insert], ws=ws, batch_id=batch.batch_id, now=now
     )
     applied: list[ValidRecord] = []
-    lost = [(i, r) for i, r in to_insert if r.id not in inserted]
-    if lost:  # another transaction committed them first
-        now_held = _held(session, [r.id for _, r in lost])
-        for index, record in lost:
-            if now_held.get(record.id) == record.content_hash:
-                results[index] = {"id": record.id, "status": "duplicate"}
-            else:
-                reason = CONFLICTING_DUPLICATE if record.id in now_held else SEQ_CONFLICT
-                rejected.append((index, _conflict(record, reason)))
     for index, record in to_insert:
         if record.id in inserted:
             results[index] = {"id": record.id, "status": "accepted"}
             applied.append(record)
+    not_inserted = [(i, r) for i, r in candidates if r.id not in inserted]
+    held = _held(session, [r.id for _, r in not_inserted])
+    for index, record in not_inserted:
+        held_hash = held.get(record.id)
+        if held_hash == record.content_hash:
+            results[index] = {"id": record.id, "status": "duplicate"}
+        elif held_hash is not None:
+            rejected.append((index, _conflict(record, CONFLICTING_DUPLICATE)))
+        elif record.id in verdicts:
+            reason, detail = verdicts[record.id]
+            rejected.append(
+                (index, Rejection(reason, detail, record.id, record.seq, record.attempt_id))
+            )
+        else:  # another record holds its seq
+            rejected.append((index, _conflict(record, SEQ_CONFLICT)))
+    rejected.sort(key=lambda pair: pair[0])
 
     _quarantine(session, batch, rejected, results, now)
     touched = {r.attempt_id for _, r in candidates}
@@ -232,20 +222,6 @@ def _conflict(record: ValidRecord, reason: str) -> Rejection:
         else "another record already holds this workstation seq"
     )
     return Rejection(reason, detail, record.id, record.seq, record.attempt_id)
-
-
-def _row(record: ValidRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "seq": record.seq,
-        "attempt_id": record.attempt_id,
-        "kind": record.kind,
-        "at": record.at,
-        "data": record.data,
-        "by": record.by,
-        "question_id": record.question_id,
-        "content_hash": record.content_hash,
-    }
 
 
 def _quarantine(

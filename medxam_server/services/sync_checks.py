@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 from medxam_server.models import Attempt, Delivery, GroupMember, Taker
 from medxam_server.services.attempt_sync import ExamCache
 from medxam_server.services.exam_questions import answer_problem
+from medxam_server.services.fold import answer_fits
 from medxam_server.services.sync_validation import ValidRecord
 
 Verdicts = dict[str, tuple[str, str]]  # record id -> (reason, detail)
+ANSWER_KINDS = ("answer.saved", "question.timed")
 
 
 def check_against_database(
@@ -44,18 +46,18 @@ def check_against_database(
     if starts:
         exam_of.update(_check_starts(session, starts, known, verdicts))
     for record in records:
-        if record.kind not in ("answer.saved", "question.timed"):
+        if record.kind not in ANSWER_KINDS:
             continue
         exam_id = exam_of.get(record.attempt_id)
         if exam_id is None:
             continue
-        question = exams.questions(exam_id).get(str(record.data["question_id"]).lower())
+        question = exams.questions(exam_id).get(record.data["question_id"].lower())
         if question is None:
             verdicts[record.id] = ("question_not_in_exam", "the question is not in the exam")
         elif record.kind == "answer.saved":
-            problem = answer_problem(question, [str(x) for x in record.data["answer"]])
-            if problem is not None:
-                verdicts[record.id] = ("unknown_option", problem)
+            labels = record.data["answer"]  # a list of strings (sync_validation)
+            if not answer_fits(question, labels):
+                verdicts[record.id] = ("unknown_option", str(answer_problem(question, labels)))
     return verdicts
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from medxam_server.models import AttemptQuestion, SyncRecord
+from medxam_server.services.sync_validation import ValidRecord
 
 RECORDS = SyncRecord.__table__
 ANSWERS = AttemptQuestion.__table__
@@ -46,7 +47,7 @@ _PG_INSERT_RECORDS = text(
         "by" uuid, question_id uuid, content_hash text)
     ORDER BY r.id
     ON CONFLICT DO NOTHING
-    RETURNING id
+    RETURNING CAST(id AS text)
     """
 )
 
@@ -122,18 +123,33 @@ def held_hashes(session: Session, record_ids: Sequence[str]) -> dict[str, str]:
 
 
 def insert_records(
-    session: Session, rows: Sequence[dict[str, Any]], *, ws: str, batch_id: str, now: datetime
+    session: Session, records: Sequence[ValidRecord], *, ws: str, batch_id: str, now: datetime
 ) -> set[str]:
     """Insert sync records; the ids actually inserted (others were already held)."""
-    if not rows:
+    if not records:
         return set()
     if is_postgres(session):
+        rows = [_record_row(r, r.at_text) for r in records]
         params = {"ws": ws, "batch": batch_id, "now": now, "rows": _json_rows(rows)}
-        result = session.execute(_PG_INSERT_RECORDS, params)
-        return {str(row_id) for row_id in result.scalars()}
-    full = [{**r, "workstation_id": ws, "batch_id": batch_id, "received_at": now} for r in rows]
+        return set(session.execute(_PG_INSERT_RECORDS, params).scalars())
+    extra = {"workstation_id": ws, "batch_id": batch_id, "received_at": now}
+    full = [_record_row(r, r.at) | extra for r in records]
     statement = insert_for(session, RECORDS).on_conflict_do_nothing().returning(RECORDS.c.id)
     return {str(row_id) for row_id in session.connection().execute(statement, full).scalars()}
+
+
+def _record_row(record: ValidRecord, at: datetime | str) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "seq": record.seq,
+        "attempt_id": record.attempt_id,
+        "kind": record.kind,
+        "at": at,
+        "data": record.data,
+        "by": record.by,
+        "question_id": record.question_id,
+        "content_hash": record.content_hash,
+    }
 
 
 def upsert_answers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -170,18 +186,18 @@ def upsert_answers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def replace_answers(
     session: Session, attempt_ids: Sequence[str], rows: Sequence[dict[str, Any]]
 ) -> None:
-    """Make these attempts' synced answers exactly ``rows`` (recomputed folds).
+    """Make the synced answers of the attempts in ``rows`` exactly ``rows`` (recomputed
+    folds); ``attempt_ids`` are those among them that may already have answer rows.
 
     Rows written online (endpoint 6, both seqs 0) are left alone unless a row replaces them.
     """
-    if not attempt_ids:
-        return
-    session.execute(
-        delete(AttemptQuestion).where(
-            AttemptQuestion.attempt_id.in_(attempt_ids),
-            or_(AttemptQuestion.answer_seq > 0, AttemptQuestion.time_seq > 0),
+    if attempt_ids:
+        session.execute(
+            delete(AttemptQuestion).where(
+                AttemptQuestion.attempt_id.in_(attempt_ids),
+                or_(AttemptQuestion.answer_seq > 0, AttemptQuestion.time_seq > 0),
+            )
         )
-    )
     if not rows:
         return
     if is_postgres(session):

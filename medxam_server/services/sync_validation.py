@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,25 +24,6 @@ RECORD_FIELDS = frozenset({"id", "seq", "attempt_id", "kind", "at", "data", "by"
 MAX_SEQ = 2**62
 MAX_MS = 2**53
 MAX_TEXT = 4000
-
-# Field rules per kind: name -> (check, required).
-_UUID, _LABELS, _MS, _BOOL, _MINUTES, _TEXT, _COUNT, _HEX = range(8)
-KIND_FIELDS: dict[str, dict[str, tuple[int, bool]]] = {
-    "attempt.started": {"delivery_id": (_UUID, True), "taker_id": (_UUID, True)},
-    "answer.saved": {
-        "question_id": (_UUID, True),
-        "answer": (_LABELS, True),
-        "time_spent_ms": (_MS, False),
-        "flagged": (_BOOL, False),
-    },
-    "question.timed": {"question_id": (_UUID, True), "time_spent_ms": (_MS, True)},
-    "attempt.paused": {},
-    "attempt.resumed": {},
-    "attempt.time_extended": {"minutes": (_MINUTES, True), "reason": (_TEXT, False)},
-    "attempt.incident": {"category": (_TEXT, True), "note": (_TEXT, False)},
-    "attempt.terminated": {"reason": (_TEXT, True)},
-    "attempt.finished": {"record_count": (_COUNT, True), "digest": (_HEX, True)},
-}
 
 # Reasons a record is rejected (the ``reason`` of a ``rejected`` result).
 MALFORMED = "malformed"  # not an object, or a field with the wrong type or format
@@ -61,6 +43,11 @@ class ValidRecord:
     question_id: str | None
     content_hash: str
 
+    @property
+    def at_text(self) -> str:
+        """``at`` in the ISO form the database parses (what the rows are sent as)."""
+        return self.at.isoformat()
+
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
@@ -71,9 +58,12 @@ class Rejection:
     attempt_id: str | None
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> bytes:
     """Canonical JSON (contracts.md): sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(value).encode()
 
 
 def _uuid(value: Any) -> str | None:
@@ -84,26 +74,59 @@ def _int(value: Any, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
-def _check(rule: int, value: Any) -> bool:
-    if rule == _UUID:
-        return _uuid(value) is not None
-    if rule == _LABELS:
-        return (
-            isinstance(value, list)
-            and len(value) <= 26
-            and all(isinstance(v, str) and 0 < len(v) <= 8 for v in value)
-        )
-    if rule == _MS:
-        return _int(value, 0, MAX_MS)
-    if rule == _BOOL:
-        return isinstance(value, bool)
-    if rule == _MINUTES:
-        return _int(value, -1440, 1440)
-    if rule == _TEXT:
-        return isinstance(value, str) and len(value) <= MAX_TEXT
-    if rule == _COUNT:
-        return _int(value, 0, MAX_SEQ)
+def _is_uuid(value: Any) -> bool:
+    return isinstance(value, str) and UUID_RE.match(value) is not None
+
+
+def _is_labels(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) <= 26
+        and all(isinstance(v, str) and 0 < len(v) <= 8 for v in value)
+    )
+
+
+def _is_ms(value: Any) -> bool:
+    return _int(value, 0, MAX_MS)
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_minutes(value: Any) -> bool:
+    return _int(value, -1440, 1440)
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_TEXT
+
+
+def _is_count(value: Any) -> bool:
+    return _int(value, 0, MAX_SEQ)
+
+
+def _is_hex(value: Any) -> bool:
     return isinstance(value, str) and HEX64_RE.match(value) is not None
+
+
+# Field rules per kind: name -> (check, required).
+KIND_FIELDS: dict[str, dict[str, tuple[Callable[[Any], bool], bool]]] = {
+    "attempt.started": {"delivery_id": (_is_uuid, True), "taker_id": (_is_uuid, True)},
+    "answer.saved": {
+        "question_id": (_is_uuid, True),
+        "answer": (_is_labels, True),
+        "time_spent_ms": (_is_ms, False),
+        "flagged": (_is_bool, False),
+    },
+    "question.timed": {"question_id": (_is_uuid, True), "time_spent_ms": (_is_ms, True)},
+    "attempt.paused": {},
+    "attempt.resumed": {},
+    "attempt.time_extended": {"minutes": (_is_minutes, True), "reason": (_is_text, False)},
+    "attempt.incident": {"category": (_is_text, True), "note": (_is_text, False)},
+    "attempt.terminated": {"reason": (_is_text, True)},
+    "attempt.finished": {"record_count": (_is_count, True), "digest": (_is_hex, True)},
+}
 
 
 def _time(value: Any) -> datetime | None:
@@ -124,16 +147,16 @@ def validate_record(raw: Any) -> ValidRecord | Rejection:
     seq = raw.get("seq")
     seq = seq if _int(seq, 1, MAX_SEQ) else None
     attempt_id = _uuid(raw.get("attempt_id"))
-    kept_id = record_id or (str(raw.get("id"))[:64] if raw.get("id") is not None else None)
-    kept_attempt = attempt_id or (
-        str(raw.get("attempt_id"))[:64] if raw.get("attempt_id") is not None else None
-    )
 
     def reject(reason: str, detail: str) -> Rejection:
+        """What is readable of the record is kept with the rejection."""
+        raw_id, raw_attempt = raw.get("id"), raw.get("attempt_id")
+        kept_id = record_id or (str(raw_id)[:64] if raw_id is not None else None)
+        kept_attempt = attempt_id or (str(raw_attempt)[:64] if raw_attempt is not None else None)
         return Rejection(reason, detail, kept_id, seq, kept_attempt)
 
-    extra = raw.keys() - RECORD_FIELDS
-    if extra:
+    if not raw.keys() <= RECORD_FIELDS:
+        extra = raw.keys() - RECORD_FIELDS
         return reject(UNKNOWN_FIELD, f"unknown record field(s): {', '.join(sorted(extra))}")
     if record_id is None:
         return reject(MALFORMED, "id must be a UUID")
@@ -151,11 +174,11 @@ def validate_record(raw: Any) -> ValidRecord | Rejection:
     data = raw.get("data", {})
     if not isinstance(data, dict):
         return reject(MALFORMED, "data must be an object")
-    for name, (rule, required) in rules.items():
+    for name, (check, required) in rules.items():
         if name not in data:
             if required:
                 return reject(MALFORMED, f"data.{name} is required for {kind}")
-        elif not _check(rule, data[name]):
+        elif not check(data[name]):
             return reject(MALFORMED, f"data.{name} has the wrong type or format")
     by = raw.get("by")
     question_id = raw.get("question_id")
