@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from medxam_desktop.app import Workstation
@@ -21,6 +21,7 @@ from medxam_desktop.domain.proctor import ProctorView
 from medxam_desktop.domain.timing import FakeClock
 from medxam_desktop.store import Store
 from medxam_desktop.ui.candidate.dialogs import PinDialog
+from medxam_desktop.ui.proctor.exam_close import record_close
 from medxam_desktop.ui.proctor.flow import ProctorFlow
 from medxam_desktop.ui.proctor.pin_dialog import SetPinDialog
 from medxam_desktop.ui.proctor.sign_in_dialog import SignInDialog
@@ -30,6 +31,7 @@ from tests.conftest import TEST_SECRET
 from tests.contract.live_server import PASSWORD, admin_client, serving, set_up_delivery
 from tests.desktop.package_builder import START_CODE, build_package
 from tests.desktop.proctor_fixtures import make_flow, state_texts
+from tests.desktop.sample_exam import started_attempt
 
 OFFLINE = "http://127.0.0.1:9"
 PIN = "73915824"  # eight digits: nothing else in a store or a log contains it by chance
@@ -100,6 +102,10 @@ def test_a_pin_is_set_after_the_password_sign_in_and_changed_later(
 
     dialog = _pin_dialog(qtbot, flow)
     assert not dialog.current_edit.isVisibleTo(dialog) and dialog.new_edit.hasFocus()
+    controls = [w for w in dialog.findChildren(QWidget) if isinstance(w, QAbstractButton
+                | QLineEdit | QLabel) and not w.objectName().startswith("qt_")]  # fmt: skip
+    assert len(controls) >= 9
+    assert [w for w in controls if not (w.objectName() and w.accessibleName())] == []
     _type(qtbot, dialog.new_edit, "12")
     _type(qtbot, dialog.again_edit, "12", enter=True)
     assert "too short" in dialog.message_label.text() and dialog.isVisible()
@@ -297,3 +303,22 @@ def test_the_exam_window_closes_with_a_proctors_pin_and_the_attempt_pauses(
     )
     wait_for_all()
     _assert_no_pin_anywhere(composed.config.data_dir, caplog)
+
+
+def test_a_close_on_a_paused_attempt_is_an_incident_and_on_a_finished_one_nothing(
+    clocked_store: tuple[Store, FakeClock],
+) -> None:
+    store, _clock = clocked_store
+    kim = ProctorView("u-kim", "kim", "Kim Invigilator")
+    attempt_id = started_attempt(store)
+    store.attempts.pause(attempt_id, by="u-pat", reason="fire alarm")
+    assert record_close(store, attempt_id, kim).status is AttemptStatus.PAUSED
+    last = store.attempts.transitions(attempt_id)[-1]
+    assert (last.action, last.by, last.reason) == ("incident", "u-kim", "window_closed")
+    record = store.outbox.pending(limit=100, max_bytes=1 << 20)[-1]
+    assert record.kind == "attempt.incident" and record.data["by"] == "u-kim"
+    assert record.data["note"] == "window closed by proctor Kim Invigilator"
+    store.attempts.finish(attempt_id)
+    count = len(store.attempts.transitions(attempt_id))
+    assert record_close(store, attempt_id, kim).status is AttemptStatus.FINISHED
+    assert len(store.attempts.transitions(attempt_id)) == count
