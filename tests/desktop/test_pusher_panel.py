@@ -73,7 +73,7 @@ def test_panel_shows_the_sync_and_pushes_on_its_own(
     assert ws.store.outbox.counts().pending > 0
     ws.client.login("pat", "correct horse battery staple")
     with qtbot.waitSignal(scheduler.sync_finished, timeout=20_000):
-        scheduler.reconnected()
+        scheduler.reconnected(spread_ms=0)
     env.holds(ws)
 
     # USB export: a progress bar, then a summary; the window never waits.

@@ -12,6 +12,7 @@ proctor to sign in again.
 from __future__ import annotations
 
 import logging
+import random
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
@@ -22,6 +23,7 @@ from medxam_desktop.ui.tasks import run_in_background
 log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 300
+RECONNECT_SPREAD_MS = 3000
 
 
 class SyncScheduler(QObject):
@@ -52,11 +54,14 @@ class SyncScheduler(QObject):
         self.pusher.request_state_check()
         self.sync_now()
 
-    def reconnected(self) -> None:
-        """The network or the sign-in is back."""
+    def reconnected(self, *, spread_ms: int = RECONNECT_SPREAD_MS) -> None:
+        """The network or the sign-in is back. A whole test centre reconnects at the same
+        moment, so the first push waits a random moment within ``spread_ms``."""
         self.waiting_for_sign_in = False
         self.pusher.request_state_check()
-        self.sync_now()
+        if self.running:
+            return
+        self._retry.start(random.randint(0, max(0, spread_ms)))
 
     def sync_now(self) -> None:
         """Push now (the proctor's "Sync now", a timer, a trigger); at most one at a time."""
