@@ -46,7 +46,8 @@ def test_panel_shows_the_sync_and_pushes_on_its_own(
         scheduler.start()
     qtbot.waitUntil(lambda: panel.counts["queued"].text() == "0", timeout=10_000)
     code = ws.store.attempts.get(attempt).receipt_code
-    assert code and panel.receipts.item(0, 3).text() == code
+    cell = panel.receipts.item(0, 3)
+    assert code and cell is not None and cell.text() == code
     assert panel.counts["contact"].text() != "never" and panel.counts["clock"].text() != "–"
 
     # A local write pushes by itself (debounced), no button pressed.
