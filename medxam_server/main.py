@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from fastapi import FastAPI
@@ -29,6 +30,11 @@ from medxam_server.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
 
+# A sync batch allocates tens of thousands of short-lived objects; with the default
+# threshold (700) the collector runs hundreds of times per batch and now and then walks
+# every long-lived object of the app. Profiled on B4: ~6 of ~50 ms of Python per batch.
+GC_THRESHOLDS = (20_000, 50, 50)
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; the database is migrated separately (``medxam-server migrate``)."""
@@ -54,4 +60,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/api")
     openapi_docs.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    gc.set_threshold(*GC_THRESHOLDS)
     return app

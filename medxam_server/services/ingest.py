@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, union, update
+from sqlalchemy import func, insert, select, text, union, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -156,10 +156,20 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
         "results": results,
         "attempts": summaries,
     }
+    # Written once, with the receipt: while this transaction runs, the key is held by the
+    # advisory lock (PostgreSQL) or the database's write lock (SQLite).
     session.execute(
-        update(SyncBatch)
-        .where(SyncBatch.id == batch.batch_id)
-        .values(status="done", receipt=receipt, completed_at=utcnow())
+        insert(SyncBatch).values(
+            id=batch.batch_id,
+            body_hash=batch.body_hash,
+            workstation_id=batch.workstation_id,
+            user_id=batch.user_id,
+            source=batch.source,
+            status="done",
+            receipt=receipt,
+            created_at=now,
+            completed_at=utcnow(),
+        )
     )
     log.info(
         "batch %s from workstation %s: %d accepted, %d rejected",
@@ -197,17 +207,6 @@ def _claim(session: Session, batch: Batch) -> dict[str, Any] | None:
         if status != "done" or receipt is None:
             raise Conflict("this batch is still being processed; try again shortly")
         return dict(receipt)
-    session.add(
-        SyncBatch(
-            id=batch.batch_id,
-            body_hash=batch.body_hash,
-            workstation_id=batch.workstation_id,
-            user_id=batch.user_id,
-            source=batch.source,
-            status="processing",
-        )
-    )
-    session.flush()
     return None
 
 
