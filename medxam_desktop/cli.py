@@ -45,13 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="medxam-desktop", description="MedXam sync tools")
     parser.add_argument("--server-url", default=None, help="default: $MEDXAM_SERVER_URL")
     parser.add_argument("--data-dir", default=None, help="where the local store lives")
+    # The same two options after the subcommand too (``sync --data-dir D``).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--server-url", default=argparse.SUPPRESS)
+    common.add_argument("--data-dir", default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
-    sync = sub.add_parser("sync", help="send every queued record and wait for receipts")
+    sync = sub.add_parser(
+        "sync", parents=[common], help="send every queued record and wait for receipts"
+    )
     sync.add_argument("--username", help="sign in (password from $MEDXAM_PASSWORD or a prompt)")
     sync.add_argument("--timeout", type=float, default=120.0, help="seconds to keep retrying")
-    status = sub.add_parser("status", help="queued, sent, confirmed, quarantined, receipts")
+    status = sub.add_parser(
+        "status", parents=[common], help="queued, sent, confirmed, quarantined, receipts"
+    )
     status.add_argument("--json", action="store_true", help="machine-readable output")
-    export = sub.add_parser("export-bundle", help="write a signed USB bundle")
+    export = sub.add_parser("export-bundle", parents=[common], help="write a signed USB bundle")
     export.add_argument("path", type=Path, help=f"file or folder (*{BUNDLE_SUFFIX})")
     return parser
 
