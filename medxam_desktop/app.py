@@ -22,11 +22,14 @@ from medxam_desktop.log import configure_logging
 from medxam_desktop.store import Store
 from medxam_desktop.sync.api_client import ApiClient, ServerHealth
 from medxam_desktop.sync.credentials import CredentialStore
+from medxam_desktop.sync.pusher import Pusher
 from medxam_desktop.ui.candidate.exam_window import ExamWindow
 from medxam_desktop.ui.main_window import MainWindow
 from medxam_desktop.ui.proctor.exam_close import ExamCloseGuard
 from medxam_desktop.ui.proctor.flow import ProctorFlow
 from medxam_desktop.ui.proctor.session import ProctorSession
+from medxam_desktop.ui.proctor.sync_panel import SyncPanel
+from medxam_desktop.ui.proctor.sync_scheduler import SyncScheduler
 from medxam_desktop.ui.tasks import run_in_background, run_on_store, wait_for_all
 from medxam_desktop.ui.widgets.first_window import watch_first_window
 
@@ -44,6 +47,7 @@ class Workstation:
         self.window.candidate_unlocked.connect(self.open_exam)
         self.store: Store | None = None
         self.flow: ProctorFlow | None = None
+        self.sync: SyncScheduler | None = None
         self.exam_windows: list[ExamWindow] = []
 
     def start(self) -> None:
@@ -68,6 +72,11 @@ class Workstation:
         self.flow = ProctorFlow(store, session)
         self.window.set_proctor_flow(self.flow)
         self.flow.start()
+        # Sync: at start-up, on every local write, after a sign-in, on its backoff timer.
+        scheduler = self.sync = SyncScheduler(Pusher(store, self.client), self.window)
+        self.window.show_sync_panel(SyncPanel(scheduler))
+        session.signed_in.connect(lambda _user: scheduler.reconnected())
+        scheduler.start()
 
     def _store_failed(self, error: Exception) -> None:
         log.error("the store could not be opened: %s", type(error).__name__)
