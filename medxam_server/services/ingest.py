@@ -110,11 +110,12 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
             batch_seqs.add(checked.seq)
             candidates.append((index, checked))
 
-    # Insert first: a record id (or seq) already held is simply not inserted, and only
-    # those few are looked up afterwards, to tell a duplicate from a conflict.
     exams = attempt_sync.ExamCache(session)
     verdicts = sync_checks.check_against_database(session, [r for _, r in candidates], exams)
     to_insert = [(i, r) for i, r in candidates if r.id not in verdicts]
+    # Insert first: a record id (or seq) already held is simply not inserted, and only
+    # those few are looked up afterwards. A held record with the same content is a
+    # duplicate even if it would fail the checks now (it was kept before its start came).
     inserted = sync_store.insert_records(
         session, [record for _, record in to_insert], ws=ws, batch_id=batch.batch_id, now=now
     )

@@ -247,3 +247,20 @@ def test_push_needs_a_proctor_or_admin(client: TestClient) -> None:
         "/api/sync/push", json={}, headers={"Idempotency-Key": str(uuid.uuid4())}
     )
     assert response.status_code == 401
+
+
+def test_a_kept_record_sent_again_is_a_duplicate_even_if_it_fails_the_checks_now(
+    client: TestClient, proctor: SignedIn, setup: Setup
+) -> None:
+    """Kept before its start arrived (rule 7), it no longer passes the checks once the
+    exam is known; sent again, it is still the same record: a duplicate, not rejected."""
+    ws, attempt_id = WorkstationSim(), str(uuid.uuid4())
+    q1, _, _ = setup.question_ids
+    ws.start(attempt_id, setup.delivery_id, setup.taker_ids[0])
+    bad = ws.answer(attempt_id, q1, ["Z"], 100)  # no option Z
+    assert statuses(push(client, proctor, ws.id, [bad])) == ["accepted"]
+    assert statuses(push(client, proctor, ws.id, ws.records[:1])) == ["accepted"]
+    again = push(client, proctor, ws.id, [bad])
+    assert statuses(again) == ["duplicate"]
+    assert again.json()["high_water_mark"] == 2
+    assert answers(client, proctor, attempt_id) == {}
