@@ -392,12 +392,7 @@ def upgrade() -> None:
             name=op.f("fk_attempt_questions_attempt_id_attempts"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["question_id"],
-            ["questions.id"],
-            name=op.f("fk_attempt_questions_question_id_questions"),
-            ondelete="RESTRICT",
-        ),
+        # no foreign key on question_id: see models.AttemptQuestion (B4 ingest cost)
         sa.PrimaryKeyConstraint("attempt_id", "question_id", name=op.f("pk_attempt_questions")),
     )
     op.create_table(
