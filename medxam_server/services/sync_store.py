@@ -36,16 +36,18 @@ ANSWER_COLUMNS = (
     "points_awarded_units",
 )
 
+# Each row is {"r": the record's canonical JSON as validated, "h": its hash, "t": its
+# time}: the record text is reused as it is, not encoded a second time.
 _PG_INSERT_RECORDS = text(
     """
     INSERT INTO sync_records (id, workstation_id, seq, attempt_id, kind, at, data, "by",
                               question_id, content_hash, batch_id, received_at)
-    SELECT r.id, CAST(:ws AS uuid), r.seq, r.attempt_id, r.kind, r.at, r.data, r."by",
-           r.question_id, r.content_hash, CAST(:batch AS uuid), :now
-    FROM json_to_recordset(CAST(:rows AS json)) AS r(
-        id uuid, seq bigint, attempt_id uuid, kind text, at timestamptz, data jsonb,
-        "by" uuid, question_id uuid, content_hash text)
-    ORDER BY r.id
+    SELECT CAST(x.r->>'id' AS uuid), CAST(:ws AS uuid), CAST(x.r->>'seq' AS bigint),
+           CAST(x.r->>'attempt_id' AS uuid), x.r->>'kind', x.t,
+           COALESCE(x.r->'data', CAST('{}' AS jsonb)), CAST(x.r->>'by' AS uuid),
+           CAST(x.r->>'question_id' AS uuid), x.h, CAST(:batch AS uuid), :now
+    FROM json_to_recordset(CAST(:rows AS json)) AS x(r jsonb, h text, t timestamptz)
+    ORDER BY 1
     ON CONFLICT DO NOTHING
     RETURNING CAST(id AS text)
     """
@@ -129,8 +131,10 @@ def insert_records(
     if not records:
         return set()
     if is_postgres(session):
-        rows = [_record_row(r, r.at_text) for r in records]
-        params = {"ws": ws, "batch": batch_id, "now": now, "rows": _json_rows(rows)}
+        rows = ",".join(
+            f'{{"r":{r.canonical},"h":"{r.content_hash}","t":"{r.at_text}"}}' for r in records
+        )
+        params = {"ws": ws, "batch": batch_id, "now": now, "rows": f"[{rows}]"}
         return set(session.execute(_PG_INSERT_RECORDS, params).scalars())
     extra = {"workstation_id": ws, "batch_id": batch_id, "received_at": now}
     full = [_record_row(r, r.at) | extra for r in records]

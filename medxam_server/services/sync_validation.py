@@ -42,6 +42,7 @@ class ValidRecord:
     by: str | None
     question_id: str | None
     content_hash: str
+    canonical: str  # the canonical JSON of the record as sent (what ``content_hash`` hashes)
 
     @property
     def at_text(self) -> str:
@@ -186,6 +187,7 @@ def validate_record(raw: Any) -> ValidRecord | Rejection:
         return reject(MALFORMED, "by must be a UUID")
     if question_id is not None and _uuid(question_id) is None:
         return reject(MALFORMED, "question_id must be a UUID")
+    canonical = _CANONICAL.encode(raw)
     return ValidRecord(
         id=record_id,
         seq=seq,
@@ -195,5 +197,6 @@ def validate_record(raw: Any) -> ValidRecord | Rejection:
         data=data,
         by=by.lower() if by else None,
         question_id=question_id.lower() if question_id else None,
-        content_hash=hashlib.sha256(canonical_json(raw)).hexdigest(),
+        content_hash=hashlib.sha256(canonical.encode()).hexdigest(),
+        canonical=canonical,
     )
