@@ -14,7 +14,13 @@ from pydantic import ValidationError
 
 from medxam_server.api.deps import AdminDep, ProctorDep, SessionDep, SettingsDep
 from medxam_server.api.problems import PROBLEM_MEDIA_TYPE
-from medxam_server.api.sync_schemas import PushIn, PushOut, ReceiptOut, SyncStateOut
+from medxam_server.api.sync_schemas import (
+    MAX_RECORDS,
+    PushIn,
+    PushOut,
+    ReceiptOut,
+    SyncStateOut,
+)
 from medxam_server.models import utcnow
 from medxam_server.services import bundles, ingest, receipts, workstations
 from medxam_server.services.errors import Invalid
@@ -57,7 +63,18 @@ def _parse_push(raw: bytes) -> PushIn | None:
     protocol = document.get("protocol") if isinstance(document, dict) else None
     if isinstance(protocol, int) and protocol not in ingest.SUPPORTED_PROTOCOLS:
         return None
+    records = document.get("records") if isinstance(document, dict) else None
     try:
+        if (
+            isinstance(records, list)
+            and len(records) <= MAX_RECORDS
+            and all(isinstance(record, dict) for record in records)
+        ):
+            # The records are already what the envelope asks (a list of objects); each is
+            # checked by ingest. Not copied by pydantic, which cost ~3 ms per 1000.
+            envelope = PushIn.model_validate({**document, "records": []})
+            envelope.records = records
+            return envelope
         return PushIn.model_validate(document)
     except ValidationError as exc:
         raise RequestValidationError(

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medxam_server.models import (
+    MASK_LABELS,
     Attempt,
     Delivery,
     Exam,
@@ -43,6 +44,16 @@ from medxam_server.services.sync_validation import ValidRecord
 log = logging.getLogger(__name__)
 
 NONE_HELD = AttemptRecords()
+_ONE_LABEL_MASK = {label: answer_mask([label]) for label in MASK_LABELS}
+
+
+def _mask(labels: list[str]) -> int:
+    """``answer_mask(labels)``, looked up for the usual one-label answer."""
+    if len(labels) == 1:
+        found = _ONE_LABEL_MASK.get(labels[0])
+        if found is not None:
+            return found
+    return answer_mask(labels)
 
 
 # Exam questions by (exam id, version), shared by the batches of this process: every
@@ -253,7 +264,7 @@ def _apply_fold(
                 "question_id": a.question_id,
                 "position": a.position,
                 "answer": a.answer,
-                "answer_mask": answer_mask(a.answer),
+                "answer_mask": _mask(a.answer),
                 "answered_at": a.answered_at,
                 "flagged": a.flagged,
                 "answer_seq": a.answer_seq,
@@ -306,7 +317,7 @@ def incremental_rows(
         if answer is not None and record.seq > row["answer_seq"]:
             row.update(
                 answer=answer,
-                answer_mask=answer_mask(answer),
+                answer_mask=_mask(answer),
                 answered_at=record.at,
                 flagged=bool(record.data.get("flagged", False)),
                 answer_seq=record.seq,

@@ -37,19 +37,26 @@ ANSWER_COLUMNS = (
 )
 
 # Each row is {"r": the record's canonical JSON as validated, "h": its hash, "t": its
-# time}: the record text is reused as it is, not encoded a second time.
+# time}: the record text is reused as it is, not encoded a second time. One row comes
+# back, not one per record: NULL when every row was inserted (the usual case), otherwise
+# the ids that were.
 _PG_INSERT_RECORDS = text(
     """
-    INSERT INTO sync_records (id, workstation_id, seq, attempt_id, kind, at, data, "by",
-                              question_id, content_hash, batch_id, received_at)
-    SELECT CAST(x.r->>'id' AS uuid), CAST(:ws AS uuid), CAST(x.r->>'seq' AS bigint),
-           CAST(x.r->>'attempt_id' AS uuid), x.r->>'kind', x.t,
-           COALESCE(x.r->'data', CAST('{}' AS jsonb)), CAST(x.r->>'by' AS uuid),
-           CAST(x.r->>'question_id' AS uuid), x.h, CAST(:batch AS uuid), :now
-    FROM json_to_recordset(CAST(:rows AS json)) AS x(r jsonb, h text, t timestamptz)
-    ORDER BY 1
-    ON CONFLICT DO NOTHING
-    RETURNING CAST(id AS text)
+    WITH inserted AS (
+        INSERT INTO sync_records (id, workstation_id, seq, attempt_id, kind, at, data, "by",
+                                  question_id, content_hash, batch_id, received_at)
+        SELECT CAST(x.r->>'id' AS uuid), CAST(:ws AS uuid), CAST(x.r->>'seq' AS bigint),
+               CAST(x.r->>'attempt_id' AS uuid), x.r->>'kind', x.t,
+               COALESCE(x.r->'data', CAST('{}' AS jsonb)), CAST(x.r->>'by' AS uuid),
+               CAST(x.r->>'question_id' AS uuid), x.h, CAST(:batch AS uuid), :now
+        FROM json_to_recordset(CAST(:rows AS json)) AS x(r jsonb, h text, t timestamptz)
+        ORDER BY 1
+        ON CONFLICT DO NOTHING
+        RETURNING id
+    )
+    SELECT CASE WHEN count(*) = :n THEN NULL
+                ELSE COALESCE(array_agg(CAST(id AS text)), CAST('{}' AS text[])) END
+    FROM inserted
     """
 )
 
@@ -134,8 +141,9 @@ def insert_records(
         rows = ",".join(
             f'{{"r":{r.canonical},"h":"{r.content_hash}","t":"{r.at_text}"}}' for r in records
         )
-        params = {"ws": ws, "batch": batch_id, "now": now, "rows": f"[{rows}]"}
-        return set(session.execute(_PG_INSERT_RECORDS, params).scalars())
+        params = {"ws": ws, "batch": batch_id, "now": now, "rows": f"[{rows}]", "n": len(records)}
+        inserted = session.execute(_PG_INSERT_RECORDS, params).scalar()
+        return {r.id for r in records} if inserted is None else set(inserted)
     extra = {"workstation_id": ws, "batch_id": batch_id, "received_at": now}
     full = [_record_row(r, r.at) | extra for r in records]
     statement = insert_for(session, RECORDS).on_conflict_do_nothing().returning(RECORDS.c.id)
