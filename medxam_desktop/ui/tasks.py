@@ -2,7 +2,9 @@
 
 ``run_in_background`` is for network and file work (a small pool). ``run_on_store``
 queues work on the single store worker, so the SQLite store sees one writer in order.
-Callbacks always run on the main (UI) thread, through a queued signal.
+Callbacks always run on the main (UI) thread, through a queued signal. A callback whose
+owner (``owner=``, or the QObject a bound-method callback belongs to) was deleted while
+the work ran is dropped: the window that asked is gone, so there is no one to tell.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from shiboken6 import isValid
 
 log = logging.getLogger(__name__)
 
@@ -51,22 +54,42 @@ def _pool(name: str, max_threads: int) -> QThreadPool:
     return pool
 
 
+def _owner_of(owner: QObject | None, *callbacks: Callable[..., None] | None) -> QObject | None:
+    if owner is not None:
+        return owner
+    for callback in callbacks:
+        bound_to = getattr(callback, "__self__", None)
+        if isinstance(bound_to, QObject):
+            return bound_to
+    return None
+
+
 def _submit(
     pool: QThreadPool,
     fn: Callable[[], Any],
     on_done: Callable[[Any], None] | None,
     on_error: Callable[[Exception], None] | None,
+    owner: QObject | None,
 ) -> None:
     relay = _Relay()
     _live_relays.add(relay)
+    context = _owner_of(owner, on_done, on_error)
+
+    def owner_gone() -> bool:
+        if context is not None and not isValid(context):
+            log.debug("background task finished after its owner was deleted; result dropped")
+            return True
+        return False
 
     def finished(result: Any) -> None:
         _live_relays.discard(relay)
-        if on_done is not None:
+        if on_done is not None and not owner_gone():
             on_done(result)
 
     def failed(error: Exception) -> None:
         _live_relays.discard(relay)
+        if owner_gone():
+            return
         if on_error is not None:
             on_error(error)
         else:
@@ -82,9 +105,10 @@ def run_in_background(
     *,
     on_done: Callable[[Any], None] | None = None,
     on_error: Callable[[Exception], None] | None = None,
+    owner: QObject | None = None,
 ) -> None:
     """Run ``fn`` on the network/file pool; call back on the UI thread."""
-    _submit(_pool("background", 4), fn, on_done, on_error)
+    _submit(_pool("background", 4), fn, on_done, on_error, owner)
 
 
 def run_on_store(
@@ -92,9 +116,10 @@ def run_on_store(
     *,
     on_done: Callable[[Any], None] | None = None,
     on_error: Callable[[Exception], None] | None = None,
+    owner: QObject | None = None,
 ) -> None:
     """Run ``fn`` on the single store worker, in submission order."""
-    _submit(_pool("store", 1), fn, on_done, on_error)
+    _submit(_pool("store", 1), fn, on_done, on_error, owner)
 
 
 def wait_for_all(timeout_ms: int = 30_000) -> bool:

@@ -73,7 +73,7 @@ class SyncScheduler(QObject):
         run_in_background(self.pusher.sync, on_done=self._done, on_error=self._failed)
 
     def refresh_status(self) -> None:
-        run_in_background(self.pusher.status, on_done=self.status_changed.emit)
+        run_in_background(self.pusher.status, on_done=self.status_changed.emit, owner=self)
 
     @property
     def retry_in_ms(self) -> int:
