@@ -13,14 +13,23 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, bindparam, func, select, text, update
 
-from medxam_desktop.domain.attempt import OutboxCounts, OutboxRecord, QuarantinedRecord
+from medxam_desktop.domain.attempt import (
+    OutboxCounts,
+    OutboxRecord,
+    QuarantinedRecord,
+    format_wire_time,
+)
 from medxam_desktop.store import models
 from medxam_desktop.store.core import StoreCore
 
 _OUTBOX = models.OUTBOX
 _ACKNOWLEDGED_STATUSES = ("accepted", "duplicate")
+_CONFIRM = text(
+    "UPDATE outbox SET state = 'acknowledged', batch_id = :batch, acknowledged_at = :now"
+    " WHERE state = 'pending' AND id IN (SELECT value FROM json_each(:ids))"
+)
 
 
 class OutboxRepository:
@@ -145,6 +154,25 @@ class OutboxRepository:
         )
 
     # --- for the pusher and USB bundles (sync/) ------------------------------------------
+
+    def confirm(
+        self, accepted_ids: Iterable[str], rejected: Iterable[tuple[str, str]], *, batch_id: str
+    ) -> None:
+        """A receipt, cheaply: ``accepted_ids`` (accepted or duplicate) acknowledged in one
+        statement, ``rejected`` (id, reason) quarantined; no counts read back."""
+        ids = json.dumps(list(accepted_ids))
+        wall = format_wire_time(self._core.wall())
+        params = [{"rid": rid, "batch": batch_id, "reason": why} for rid, why in rejected]
+        with self._core.write(notify=False) as connection:
+            connection.execute(_CONFIRM, {"ids": ids, "batch": batch_id, "now": wall})
+            if params:
+                connection.execute(
+                    update(_OUTBOX)
+                    .where(_OUTBOX.c.id == bindparam("rid"))
+                    .values(state="quarantined", batch_id=bindparam("batch"),
+                            reason=bindparam("reason")),
+                    params,
+                )  # fmt: skip
 
     def held_high_water(self) -> int:
         """The highest ``seq`` such that the server confirmed every record 1..seq (accepted,

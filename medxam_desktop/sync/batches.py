@@ -51,11 +51,16 @@ def build_batch(
     always at least one record."""
     if not records:
         raise ValueError("a batch needs at least one record")
-    head = _encode({"protocol": protocol, "workstation_id": workstation_id})[:-1]
+    chosen = records[:MAX_RECORDS]
+    envelope = {"protocol": protocol, "workstation_id": workstation_id}
+    whole = _encode({**envelope, "records": [r.wire() for r in chosen]})
+    if len(whole) <= max_bytes:  # the usual case: one encoder call for the whole batch
+        return Batch(key=str(uuid.uuid4()), records=tuple(chosen), body=whole)
+    head = _encode(envelope)[:-1]
     opening = head + b',"records":['
     size = len(opening) + 2  # the closing "]}"
     parts: list[bytes] = []
-    for record in records[:MAX_RECORDS]:
+    for record in chosen:
         encoded = _encode(record.wire())
         extra = len(encoded) + (1 if parts else 0)
         if parts and size + extra > max_bytes:

@@ -174,7 +174,15 @@ class Pusher:
         ids = batch.record_ids
         ours = [r for r in receipt.results if str(r.get("id")) in ids]
         outbox = self.store.outbox
-        outbox.acknowledge(ours, batch_id=batch.key)
+        outbox.confirm(
+            [str(r["id"]) for r in ours if r.get("status") in CONFIRMED[:2]],
+            [
+                (str(r["id"]), str(r.get("reason") or "rejected by the server"))
+                for r in ours
+                if r.get("status") == "rejected"
+            ],
+            batch_id=batch.key,
+        )
         outbox.apply_attempt_results(receipt.attempts)
         statuses = receipt.statuses()
         report.batches += 1
