@@ -12,16 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from medxam_server.models import Exam, ExamQuestion, Question, QuestionSet
+from medxam_server.models import AttemptQuestion, Exam, ExamQuestion, Question, QuestionSet
 from medxam_server.services.common import (
     delete_or_conflict,
     get_or_404,
     paginate,
 )
-from medxam_server.services.errors import Invalid
+from medxam_server.services.errors import Conflict, Invalid
 
 QUESTION_TYPES = ("single", "multiple", "true_false")
 TRUE_FALSE_OPTIONS = ({"label": "A", "text": "True"}, {"label": "B", "text": "False"})
@@ -129,6 +129,8 @@ def update_set(session: Session, set_id: str, *, title: str, description: str) -
 
 def delete_set(session: Session, set_id: str) -> None:
     question_set = get_or_404(session, QuestionSet, set_id, "question set")
+    in_set = select(Question.id).where(Question.question_set_id == set_id)
+    _refuse_if_answered(session, in_set, "Candidates have answered questions of this set.")
     delete_or_conflict(
         session, question_set, "Exams use questions of this set; remove them from the exams first."
     )
@@ -180,7 +182,19 @@ def update_question(session: Session, question_id: str, data: QuestionData) -> Q
 
 def delete_question(session: Session, question_id: str) -> None:
     question = get_question(session, question_id)
+    only = select(Question.id).where(Question.id == question_id)
+    _refuse_if_answered(session, only, "Candidates have answered this question.")
     delete_or_conflict(session, question, "Exams use this question; remove it from them first.")
+
+
+def _refuse_if_answered(session: Session, question_ids: Select[str], why: str) -> None:
+    """Answers keep the questions they answer (attempt_questions has no foreign key to
+    questions, for ingest speed, so the rule is kept here)."""
+    answered = select(AttemptQuestion.question_id).where(
+        AttemptQuestion.question_id.in_(question_ids)
+    )
+    if session.scalar(answered.limit(1)) is not None:
+        raise Conflict(f"{why} Results need it, so it cannot be deleted.")
 
 
 def bump_exam_versions(session: Session, question_ids: Sequence[str]) -> None:

@@ -5,9 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import delete
 
+from medxam_server.db import transaction
+from medxam_server.models import AttemptQuestion, ExamQuestion, Question
 from tests.server.conftest import SignedIn
+from tests.server.factories import make_attempt, make_setup
 from tests.server.setup_api import assert_problem, import_exam, make_delivery, make_group, question
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -234,3 +239,28 @@ def test_exam_in_use_cannot_be_deleted(client: TestClient, admin: SignedIn) -> N
 def test_content_is_for_admins_only(client: TestClient, proctor: SignedIn) -> None:
     for path in ("/api/exams", "/api/question-sets"):
         assert_problem(client.get(path, headers=proctor.headers), 403)
+
+
+def test_an_answered_question_cannot_be_deleted(
+    app: FastAPI, client: TestClient, admin: SignedIn
+) -> None:
+    """attempt_questions has no foreign key to questions (ingest speed): the rule is kept
+    by the service, for the question and for its set."""
+    with transaction(app.state.session_factory) as session:
+        setup = make_setup(session)
+        attempt_id = make_attempt(session, setup=setup, created_by=admin.user_id)
+        question_id = setup.question_ids[0]
+        session.add(
+            AttemptQuestion(
+                attempt_id=attempt_id, question_id=question_id, position=1, answer=["A"]
+            )
+        )
+        session.execute(delete(ExamQuestion).where(ExamQuestion.question_id == question_id))
+        set_id = session.get(Question, question_id).question_set_id  # type: ignore[union-attr]
+    answered = client.delete(f"/api/questions/{question_id}", headers=admin.headers)
+    assert answered.status_code == 409
+    assert "answered" in answered.json()["detail"]
+    whole_set = client.delete(f"/api/question-sets/{set_id}", headers=admin.headers)
+    assert whole_set.status_code == 409
+    with transaction(app.state.session_factory) as session:
+        assert session.get(Question, question_id) is not None
