@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     login_window_seconds: int = 300
     max_body_bytes: int = 10 * 1024 * 1024
     retry_after_seconds: int = 5
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    db_pool_timeout: float = 10.0
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL to connect to, with the psycopg 3 driver for PostgreSQL."""

@@ -10,7 +10,9 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout: float = 10.0
+) -> Engine:
     """An engine tuned for the backend: pooled PostgreSQL, or SQLite in WAL mode."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -19,8 +21,11 @@ def make_engine(url: str) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=20,
+        # A request that finds no free connection within pool_timeout answers 503 with
+        # Retry-After (api/problems.py): an overload makes clients back off, never hang.
+        pool_timeout=pool_timeout,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         connect_args={"connect_timeout": 5},
     )
 

@@ -39,7 +39,12 @@ GC_THRESHOLDS = (20_000, 50, 50)
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; the database is migrated separately (``medxam-server migrate``)."""
     settings = settings or get_settings()
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(
+        settings.resolved_database_url(),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+    )
     app = FastAPI(
         title="MedXam API",
         version=__version__,

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from medxam_server.services.errors import ServiceError
@@ -79,6 +80,12 @@ def install(app: FastAPI, *, retry_after: int) -> None:
             "The request is not valid.",
             errors=_validation_errors(exc),
         )
+
+    @app.exception_handler(PoolTimeoutError)
+    async def database_busy(_request: Request, _exc: PoolTimeoutError) -> JSONResponse:
+        """Every pooled connection stayed busy: an overload, so the client backs off."""
+        log.warning("no database connection free within the pool timeout")
+        return database_unavailable(retry_after)
 
     @app.exception_handler(OperationalError)
     async def database_down(_request: Request, exc: OperationalError) -> JSONResponse:

@@ -48,3 +48,22 @@ def test_unknown_path_is_problem_json(server_settings: Settings) -> None:
         response = client.get("/api/no-such-thing")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_no_free_connection_is_503_with_retry_after(postgres_url: str, tmp_path: Path) -> None:
+    """F7/F11: an exhausted connection pool answers 503 + Retry-After, never hangs or 500s."""
+    settings = Settings(
+        database_url=postgres_url,
+        data_dir=tmp_path,
+        secret_key="x",
+        db_pool_size=1,
+        db_max_overflow=0,
+        db_pool_timeout=0.2,
+    )
+    app = create_app(settings)
+    with TestClient(app) as client, app.state.engine.connect():  # holds the only one
+        response = client.get("/api/auth/me", headers={"Authorization": "Bearer x"})
+    app.state.engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert int(response.headers["retry-after"]) > 0
