@@ -254,3 +254,23 @@ def test_an_answer_given_just_before_the_window_closes_reaches_the_store(sat: Sa
     w.close_for_proctor()
     wait_for_all()
     assert sat.store.answers.current(sat.attempt_id)[sat.question_id(0)].answer == ("E",)
+
+
+def test_the_end_screen_shows_the_receipt_once_the_server_confirmed(sat: SatExam) -> None:
+    w = sat.window
+    press(sat, Qt.Key.Key_B)
+    press(sat, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    press(sat, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+    press(sat, Qt.Key.Key_Tab)
+    press(sat, Qt.Key.Key_Space)
+    assert w.session.finished and w.pages.currentWidget() is w.finished_label
+    assert "Receipt" not in w.finished_label.text()  # nothing confirmed yet
+    assert w.receipt_timer.isActive()
+    # What the pusher stores when a receipt says the attempt is complete.
+    sat.store.outbox.apply_attempt_results(
+        [{"attempt_id": sat.attempt_id, "integrity": "complete", "receipt_code": "K7F3-9QX2"}]
+    )
+    w.session.look_for_receipt()  # the timer's tick, without waiting 2 s
+    sat.qtbot.waitUntil(lambda: w.receipt_code == "K7F3-9QX2", timeout=5_000)
+    assert "K7F3-9QX2" in w.finished_label.text()
+    assert not w.receipt_timer.isActive()

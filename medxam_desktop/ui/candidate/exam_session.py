@@ -64,6 +64,7 @@ class ExamSession(QObject):
     writes_recovered = Signal()
     remaining_known = Signal(int)  # ms, from the store (after a heartbeat)
     submitted = Signal(bool)  # True when submitted automatically at time 0
+    receipt_known = Signal(str)  # the server's receipt code, once a sync confirmed it
     submit_failed = Signal(str)
 
     def __init__(self, store: ExamStore, attempt_id: str, content: ExamContent) -> None:
@@ -350,6 +351,22 @@ class ExamSession(QObject):
         self._outgoing.append((job, on_done, on_error))
         if len(self._outgoing) == 1:
             QTimer.singleShot(HAND_OVER_MS, self._flush)
+
+    def look_for_receipt(self) -> None:
+        """Ask the store whether the server confirmed this attempt (a sync stores the
+        receipt code when the receipt says ``complete``); ``receipt_known`` if so."""
+        store, attempt_id = self._store, self.attempt_id
+
+        def found(code: str | None) -> None:
+            if code:
+                self.receipt_known.emit(code)
+
+        run_on_store(
+            lambda: store.attempts.get(attempt_id).receipt_code,
+            on_done=found,
+            on_error=lambda _error: None,  # asked again on the next tick
+            owner=self,
+        )
 
     def send_queued_now(self) -> None:
         """Hand every queued call to the store worker without waiting (tests, shutdown)."""

@@ -47,6 +47,8 @@ from medxam_desktop.ui.widgets.themes import (
 
 log = logging.getLogger(__name__)
 
+RECEIPT_POLL_MS = 2000
+
 WARNING_SHOWN_MS = 20_000
 
 
@@ -85,6 +87,13 @@ class ExamWindow(QMainWindow):
         self.heartbeat_timer.setObjectName("heartbeatTimer")
         self.heartbeat_timer.setInterval(HEARTBEAT_MS)
         self.heartbeat_timer.timeout.connect(self.session.heartbeat)
+        # After submitting: look for the server's receipt (stored by a sync) every 2 s.
+        self.receipt_timer = QTimer(self)
+        self.receipt_timer.setObjectName("receiptTimer")
+        self.receipt_timer.setInterval(RECEIPT_POLL_MS)
+        self.receipt_timer.timeout.connect(self.session.look_for_receipt)
+        self.receipt_code: str | None = None
+        self._submitted_words = ""
         self._prepare_timer = QTimer(self)
         self._prepare_timer.setObjectName("prepareTimer")
         self._prepare_timer.setSingleShot(True)
@@ -146,6 +155,7 @@ class ExamWindow(QMainWindow):
         s.writes_recovered.connect(self.error_banner.hide)
         s.remaining_known.connect(self._remaining_known)
         s.submitted.connect(self._submitted)
+        s.receipt_known.connect(self._receipt_known)
         s.submit_failed.connect(self.error_banner.show_words)
         self.countdown.ticked.connect(self.header.show_time_left)
         self.countdown.warned.connect(self._warn)
@@ -279,7 +289,22 @@ class ExamWindow(QMainWindow):
         self.pages.setCurrentWidget(self.finished_label)
         self.header.review.setEnabled(False)
         self._announce(self, f"{why}Your exam has been submitted.", urgent=True)
+        self._submitted_words = f"<h2>{why}Your exam has been submitted.</h2>"
+        self.receipt_timer.start()
+        self.session.look_for_receipt()
         self.exam_submitted.emit(self.session.attempt_id, automatic)
+
+    def _receipt_known(self, code: str) -> None:
+        """The server holds every answer: show the candidate the proof (API.md receipts)."""
+        self.receipt_timer.stop()
+        self.receipt_code = code
+        self.finished_label.setText(
+            f"{self._submitted_words}<p>Your answers have reached the MedXam server.</p>"
+            f"<p>Receipt code: <b>{code}</b></p><p>Please wait for the proctor.</p>"
+        )
+        self._announce(
+            self, f"Your answers have reached the server. Receipt code {code}.", urgent=False
+        )
 
     # -- time -------------------------------------------------------------------------------
     def _loaded(self, remaining_ms: int) -> None:

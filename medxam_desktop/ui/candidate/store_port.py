@@ -32,8 +32,16 @@ class AnswersPort(Protocol):
     def current(self, attempt_id: str) -> Mapping[str, AnswerLike]: ...
 
 
+class AttemptLike(Protocol):
+    """The part of ``domain.attempt.AttemptView`` the end screen reads."""
+
+    @property
+    def receipt_code(self) -> str | None: ...
+
+
 class AttemptsPort(Protocol):
     def remaining_ms(self, attempt_id: str) -> int: ...
+    def get(self, attempt_id: str) -> AttemptLike: ...
     def finish(self, attempt_id: str, *, by: str | None = None) -> object: ...
 
 
