@@ -49,6 +49,7 @@ class Workstation:
         self.flow: ProctorFlow | None = None
         self.sync: SyncScheduler | None = None
         self.exam_windows: list[ExamWindow] = []
+        self._sign_in_wanted = False
 
     def start(self) -> None:
         self.window.show()
@@ -76,7 +77,23 @@ class Workstation:
         scheduler = self.sync = SyncScheduler(Pusher(store, self.client), self.window)
         self.window.show_sync_panel(SyncPanel(scheduler))
         session.signed_in.connect(lambda _user: scheduler.reconnected())
+        scheduler.sign_in_needed.connect(self._ask_for_sign_in)
         scheduler.start()
+
+    def _ask_for_sign_in(self) -> None:
+        """The server refused the kept sign-in (401): the queue waits, the proctor is asked.
+
+        Never over a candidate's exam (a dialog would take the candidate's keys): then the
+        sync panel says "Sign in again" and the dialog opens when the exam window is gone.
+        """
+        self._sign_in_wanted = True
+        flow = self.flow
+        if flow is None or self.exam_windows:
+            return
+        dialog = flow.sign_in_dialog
+        if dialog is None or not dialog.isVisible():
+            self._sign_in_wanted = False
+            flow.open_sign_in()
 
     def _store_failed(self, error: Exception) -> None:
         log.error("the store could not be opened: %s", type(error).__name__)
@@ -108,6 +125,8 @@ class Workstation:
     def _exam_gone(self, exam: ExamWindow) -> None:
         if exam in self.exam_windows:
             self.exam_windows.remove(exam)
+        if self._sign_in_wanted:
+            self._ask_for_sign_in()
 
     def close(self) -> None:
         """After the event loop: let queued work finish, then release files and sockets."""

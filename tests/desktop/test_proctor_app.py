@@ -83,3 +83,21 @@ def test_a_store_that_cannot_open_is_said_in_words(qtbot: QtBot, tmp_path: Path)
     assert str(config.store_path) in label.text()
     assert composed.flow is None
     composed.close()
+
+
+def test_a_refused_sign_in_asks_the_proctor_but_never_over_an_exam(
+    qtbot: QtBot, workstation: Workstation
+) -> None:
+    qtbot.waitUntil(lambda: workstation.flow is not None and workstation.sync is not None,
+                    timeout=10_000)  # fmt: skip
+    flow, scheduler = workstation.flow, workstation.sync
+    assert flow is not None and scheduler is not None
+    blocker = ExamWindow.__new__(ExamWindow)  # stands for a candidate's open exam window
+    workstation.exam_windows.append(blocker)
+    scheduler.sign_in_needed.emit()  # what a 401 from the server leads to
+    assert flow.sign_in_dialog is None or not flow.sign_in_dialog.isVisible()
+    workstation._exam_gone(blocker)  # the exam window went away: now the proctor is asked
+    qtbot.waitUntil(
+        lambda: flow.sign_in_dialog is not None and flow.sign_in_dialog.isVisible(), timeout=5_000
+    )
+    flow.sign_in_dialog.reject()
