@@ -265,12 +265,34 @@ def _quarantine(
     sync_store.insert_rows(session, IntegrityAlert.__table__, alerts)
 
 
+_PG_ADVANCE_MARK = text(
+    """
+    WITH mark AS (SELECT high_water_mark AS m FROM workstations WHERE id = CAST(:ws AS uuid)),
+    held AS (
+        SELECT seq FROM sync_records
+        WHERE workstation_id = CAST(:ws AS uuid) AND seq > (SELECT m FROM mark)
+        UNION
+        SELECT seq FROM quarantine
+        WHERE workstation_id = CAST(:ws_text AS varchar) AND seq > (SELECT m FROM mark)
+    ),
+    numbered AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM held)
+    UPDATE workstations
+    SET high_water_mark = high_water_mark
+        + (SELECT count(*) FROM numbered WHERE seq = (SELECT m FROM mark) + n)
+    WHERE id = CAST(:ws AS uuid)
+    RETURNING high_water_mark
+    """
+)
+
+
 def _advance_high_water_mark(session: Session, ws: str) -> int:
     """Highest N such that every seq 1..N of the workstation is held (kept or quarantined).
 
     One statement: the held seqs above the stored mark, numbered in order; those equal to
     ``mark + their number`` are the unbroken run that moves the mark.
     """
+    if sync_store.is_postgres(session):  # the same statement, without building it per batch
+        return int(session.execute(_PG_ADVANCE_MARK, {"ws": ws, "ws_text": ws}).scalar_one())
     mark = select(Workstation.high_water_mark).where(Workstation.id == ws).scalar_subquery()
     held = union(
         select(SyncRecord.seq.label("seq")).where(
