@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from medxam_server.services.errors import ServiceError
 
@@ -80,6 +81,13 @@ def install(app: FastAPI, *, retry_after: int) -> None:
             "The request is not valid.",
             errors=_validation_errors(exc),
         )
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(_request: Request, _exc: ClientDisconnect) -> JSONResponse:
+        """The client hung up while sending its body: nothing was applied, and nobody is
+        left to read an answer. Workstations retry such batches; it is not a server fault."""
+        log.info("client disconnected before its request body arrived")
+        return problem(400, "Bad request", "The request body did not arrive.")
 
     @app.exception_handler(PoolTimeoutError)
     async def database_busy(_request: Request, _exc: PoolTimeoutError) -> JSONResponse:

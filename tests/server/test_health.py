@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
 
+import anyio
+import pytest
 from fastapi.testclient import TestClient
 
 from medxam_server import __version__
@@ -67,3 +71,34 @@ def test_no_free_connection_is_503_with_retry_after(postgres_url: str, tmp_path:
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert int(response.headers["retry-after"]) > 0
+
+
+def test_a_client_hanging_up_mid_body_is_not_logged_as_a_server_error(
+    server_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A workstation losing its network mid-upload is routine, not an 'unexpected error'."""
+    app = create_app(server_settings)
+    messages = [
+        {"type": "http.request", "body": b'{"protocol": 1, "recor', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/api/sync/push", "raw_path": b"/api/sync/push",
+        "query_string": b"", "root_path": "", "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 5000),
+        "headers": [(b"content-type", b"application/json"), (b"host", b"test")],
+    }  # fmt: skip
+    with caplog.at_level(logging.INFO):
+        anyio.run(app, scope, receive, send)
+    app.state.engine.dispose()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("disconnected" in r.getMessage() for r in caplog.records)
