@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from medxam_server.models import (
     MASK_LABELS,
-    Attempt,
     Delivery,
     Exam,
     SyncRecord,
@@ -28,6 +27,12 @@ from medxam_server.models import (
     utcnow,
 )
 from medxam_server.services import sync_store
+from medxam_server.services.attempt_rows import (
+    AttemptRow,
+    insert_attempts,
+    load_attempts,
+    write_changed,
+)
 from medxam_server.services.exam_questions import QuestionInfo, load_exam_questions
 from medxam_server.services.fold import (
     ENDING_KINDS,
@@ -37,7 +42,7 @@ from medxam_server.services.fold import (
     fold_attempt,
 )
 from medxam_server.services.receipts import receipt_code
-from medxam_server.services.scoring import rescore_attempt, score_answers
+from medxam_server.services.scoring import rescore_answers, score_answers
 from medxam_server.services.sync_integrity import AttemptRecords, attempt_records, check_integrity
 from medxam_server.services.sync_validation import ValidRecord
 
@@ -102,7 +107,7 @@ def fold_batch(
     for r in applied:
         new[r.attempt_id].append(FoldRecord(r.id, r.seq, r.kind, r.at, r.data, ctx.workstation_id))
     ids = sorted(touched)
-    attempts = {a.id: a for a in session.scalars(select(Attempt).where(Attempt.id.in_(ids)))}
+    attempts = load_attempts(session, ids)
     held = attempt_records(session, ids)
     rebuild = [
         aid
@@ -116,7 +121,7 @@ def fold_batch(
     rebuilt = rebuild_attempts(session, ctx, known, attempts)
     attempts.update(rebuilt)
     upserts: list[dict[str, Any]] = []
-    rescore: list[Attempt] = []
+    rescore: list[AttemptRow] = []
     for aid, records in sorted(new.items()):
         attempt = attempts.get(aid)
         if aid in rebuilt or attempt is None:
@@ -128,7 +133,11 @@ def fold_batch(
             rescore.append(attempt)
     sync_store.upsert_answers(session, upserts)
     for attempt in rescore:
-        rescore_attempt(session, attempt, ctx.exams.questions(attempt.exam_id))
+        score = rescore_answers(session, attempt.id, ctx.exams.questions(attempt.exam_id))
+        attempt.max_score_units = score.max_score_units
+        if attempt.score_source != "manual":
+            attempt.score_units = score.score_units
+            attempt.penalty_units = score.penalty_units
         attempt.updated_at = utcnow()
     finished = [
         (attempts[aid], held[aid])
@@ -138,6 +147,7 @@ def fold_batch(
         and "attempt.finished" in held.get(aid, NONE_HELD).markers
     ]
     missing = check_integrity(session, finished, ctx.high_water_mark, known)
+    write_changed(session, attempts.values())
     session.flush()
     return [
         {
@@ -177,8 +187,8 @@ def rebuild_attempts(
     session: Session,
     ctx: FoldContext,
     records: Mapping[str, list[FoldRecord]],
-    attempts: Mapping[str, Attempt],
-) -> dict[str, Attempt]:
+    attempts: Mapping[str, AttemptRow],
+) -> dict[str, AttemptRow]:
     """Rebuild (or create) attempts from all their records; those that exist afterwards."""
     starts = {}
     for attempt_id, recs in records.items():
@@ -198,8 +208,9 @@ def rebuild_attempts(
         if delivery_ids
         else {}
     )
-    rebuilt: dict[str, Attempt] = {}
+    rebuilt: dict[str, AttemptRow] = {}
     existing: list[str] = []  # rebuilt attempts that may have answer rows already
+    created: list[AttemptRow] = []
     answer_rows: list[dict[str, Any]] = []
     for attempt_id, start in starts.items():
         delivery_id = str(start.data["delivery_id"]).lower()
@@ -213,28 +224,35 @@ def rebuild_attempts(
         if attempt is not None:
             existing.append(attempt_id)
         else:
-            attempt = Attempt(
+            attempt = AttemptRow(
                 id=attempt_id,
                 delivery_id=delivery_id,
                 exam_id=exam_of[delivery_id],
                 taker_id=str(start.data["taker_id"]).lower(),
                 workstation_id=start.workstation_id,
-                started_at=start.at,
                 status="in_progress",
+                started_at=start.at,
+                finished_at=None,
+                score_units=None,
+                penalty_units=None,
+                max_score_units=0,
                 score_source="auto",
                 created_by=ctx.user_id,
                 integrity="unverified",
+                record_count=None,
+                digest=None,
+                receipt_code=None,
             )
-            session.add(attempt)
+            created.append(attempt)
         answer_rows.extend(_apply_fold(attempt, folded, questions, ctx.secret))
         rebuilt[attempt_id] = attempt
-    session.flush()
+    insert_attempts(session, created)
     sync_store.replace_answers(session, sorted(existing), answer_rows)
     return rebuilt
 
 
 def _apply_fold(
-    attempt: Attempt,
+    attempt: AttemptRow,
     folded: FoldedAttempt,
     questions: Mapping[str, QuestionInfo],
     secret: bytes,
@@ -278,7 +296,7 @@ def _apply_fold(
 
 
 def incremental_rows(
-    attempt: Attempt,
+    attempt: AttemptRow,
     records: Iterable[FoldRecord],
     *,
     end_seq: int | None,

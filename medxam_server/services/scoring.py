@@ -102,16 +102,29 @@ def rescore_attempt(
     """
     if questions is None:
         questions = load_exam_questions(session, attempt.exam_id)
+    result = rescore_answers(session, attempt.id, questions)
+    attempt.max_score_units = result.max_score_units
+    if attempt.score_source != "manual":
+        attempt.score_units = result.score_units
+        attempt.penalty_units = result.penalty_units
+    return result
+
+
+def rescore_answers(
+    session: Session, attempt_id: str, questions: Mapping[str, QuestionInfo]
+) -> AttemptScore:
+    """Score the attempt's stored answers and write each row's outcome; the attempt's
+    own score is the caller's to write."""
     rows = session.execute(
         select(AttemptQuestion.question_id, AttemptQuestion.answer).where(
-            AttemptQuestion.attempt_id == attempt.id
+            AttemptQuestion.attempt_id == attempt_id
         )
     ).all()
     answers: dict[str, list[str]] = {qid: answer for qid, answer in rows}
     result = score_answers(questions.values(), answers)
     updates = [
         {
-            "b_attempt": attempt.id,
+            "b_attempt": attempt_id,
             "b_question": qid,
             "is_correct": outcome.is_correct,
             "points_awarded_units": outcome.points_awarded_units,
@@ -132,10 +145,6 @@ def rescore_attempt(
             ),
             updates,
         )
-    attempt.max_score_units = result.max_score_units
-    if attempt.score_source != "manual":
-        attempt.score_units = result.score_units
-        attempt.penalty_units = result.penalty_units
     return result
 
 

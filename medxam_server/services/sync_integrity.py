@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from medxam_server.models import Attempt, IntegrityAlert, QuarantinedRecord, SyncRecord
+from medxam_server.models import IntegrityAlert, QuarantinedRecord, SyncRecord
+from medxam_server.services.attempt_rows import AttemptRow
 from medxam_server.services.fold import ENDING_KINDS, FoldRecord
 from medxam_server.services.receipts import records_digest
 
@@ -58,7 +59,7 @@ def attempt_records(session: Session, attempt_ids: Sequence[str]) -> dict[str, A
 
 def check_integrity(
     session: Session,
-    finished: Sequence[tuple[Attempt, AttemptRecords]],
+    finished: Sequence[tuple[AttemptRow, AttemptRecords]],
     hwm: int,
     kept: Mapping[str, Sequence[FoldRecord]],
 ) -> dict[str, list[int]]:
