@@ -24,7 +24,6 @@ from typing import Any
 import httpx
 import keyring
 import psycopg
-from keyring.backend import KeyringBackend
 from sqlalchemy.engine import make_url
 
 from medxam_desktop.store import Store
@@ -33,32 +32,15 @@ from medxam_server.db import make_engine, make_session_factory, transaction
 from medxam_server.migrate import upgrade
 from medxam_server.services import auth
 from tests.contract.live_server import PASSWORD, admin_client, free_port, set_up_delivery
+from tests.memory_keyring import InMemoryKeyring
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SECRET = "bench-secret"
 
 
-class MemoryKeyring(KeyringBackend):
-    """Keeps the bench's bundle keys off the machine's real keyring."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
-
-
 def use_memory_keyring() -> None:
-    keyring.set_keyring(MemoryKeyring())
+    """Keeps the bench's bundle keys off the machine's real keyring."""
+    keyring.set_keyring(InMemoryKeyring())
 
 
 def _libpq(url: str, database: str | None = None) -> str:

@@ -19,37 +19,18 @@ from pathlib import Path
 import keyring
 import psycopg
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 from sqlalchemy.engine import make_url
 
 from medxam_server.config import Settings, normalise_database_url
 from medxam_server.db import make_engine
 from medxam_server.migrate import upgrade
+from tests.memory_keyring import InMemoryKeyring
 
 POSTGRES_ENV = "MEDXAM_TEST_DATABASE_URL"
 REQUIRE_POSTGRES_ENV = "MEDXAM_REQUIRE_POSTGRES"
 TEST_SECRET = "test-secret-not-for-production"
 
-
-class InMemoryKeyring(KeyringBackend):
-    """A real keyring backend that keeps passwords in a dict, for tests."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise PasswordDeleteError(f"no password for {username!r} in {service!r}")
+__all__ = ["TEST_SECRET", "InMemoryKeyring"]
 
 
 @pytest.fixture(autouse=True)
