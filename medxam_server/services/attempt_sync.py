@@ -211,7 +211,8 @@ def rebuild_attempts(
     rebuilt: dict[str, AttemptRow] = {}
     existing: list[str] = []  # rebuilt attempts that may have answer rows already
     created: list[AttemptRow] = []
-    answer_rows: list[dict[str, Any]] = []
+    answer_rows: list[dict[str, Any]] = []  # of existing attempts
+    new_answer_rows: list[dict[str, Any]] = []  # of attempts created here
     for attempt_id, start in starts.items():
         delivery_id = str(start.data["delivery_id"]).lower()
         if delivery_id not in exam_of:
@@ -244,9 +245,11 @@ def rebuild_attempts(
                 receipt_code=None,
             )
             created.append(attempt)
-        answer_rows.extend(_apply_fold(attempt, folded, questions, ctx.secret))
+        rows = _apply_fold(attempt, folded, questions, ctx.secret)
+        (answer_rows if attempt_id in attempts else new_answer_rows).extend(rows)
         rebuilt[attempt_id] = attempt
     insert_attempts(session, created)
+    sync_store.insert_new_answers(session, new_answer_rows)
     sync_store.replace_answers(session, sorted(existing), answer_rows)
     return rebuilt
 

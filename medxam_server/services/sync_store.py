@@ -9,17 +9,20 @@ multi-row ``INSERT ... ON CONFLICT`` does the same job.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from medxam_server.models import AttemptQuestion, SyncRecord
+from medxam_server.services import pg_copy
 from medxam_server.services.sync_validation import ValidRecord
 
+UNIQUE_VIOLATION = "23505"
 RECORDS = SyncRecord.__table__
 ANSWERS = AttemptQuestion.__table__
 ANSWER_KEYS = ["attempt_id", "question_id"]
@@ -36,21 +39,16 @@ ANSWER_COLUMNS = (
     "points_awarded_units",
 )
 
-# Each row is {"r": the record's canonical JSON as validated, "h": its hash, "t": its
-# time}: the record text is reused as it is, not encoded a second time. One row comes
-# back, not one per record: NULL when every row was inserted (the usual case), otherwise
-# the ids that were.
-_PG_INSERT_RECORDS = text(
+# The slower path when some record is already held: the batch is COPied into a staging
+# table dropped at commit, then inserted with ON CONFLICT. One row comes back, not one per
+# record: NULL when every row was inserted, otherwise the ids that were.
+_PG_STAGE_RECORDS = text(
+    "CREATE TEMPORARY TABLE IF NOT EXISTS sync_records_stage (LIKE sync_records) ON COMMIT DROP"
+)
+_PG_INSERT_STAGED = text(
     """
     WITH inserted AS (
-        INSERT INTO sync_records (id, workstation_id, seq, attempt_id, kind, at, data, "by",
-                                  question_id, content_hash, batch_id, received_at)
-        SELECT CAST(x.r->>'id' AS uuid), CAST(:ws AS uuid), CAST(x.r->>'seq' AS bigint),
-               CAST(x.r->>'attempt_id' AS uuid), x.r->>'kind', x.t,
-               COALESCE(x.r->'data', CAST('{}' AS jsonb)), CAST(x.r->>'by' AS uuid),
-               CAST(x.r->>'question_id' AS uuid), x.h, CAST(:batch AS uuid), :now
-        FROM json_to_recordset(CAST(:rows AS json)) AS x(r jsonb, h text, t timestamptz)
-        ORDER BY 1
+        INSERT INTO sync_records SELECT * FROM sync_records_stage ORDER BY id
         ON CONFLICT DO NOTHING
         RETURNING id
     )
@@ -142,16 +140,57 @@ def insert_records(
     if not records:
         return set()
     if is_postgres(session):
-        rows = ",".join(
-            f'{{"r":{r.canonical},"h":"{r.content_hash}","t":"{r.at_text}"}}' for r in records
-        )
-        params = {"ws": ws, "batch": batch_id, "now": now, "rows": f"[{rows}]", "n": len(records)}
-        inserted = session.execute(_PG_INSERT_RECORDS, params).scalar()
+        lines = _record_lines(records, ws=ws, batch_id=batch_id, now=now)
+        try:
+            with session.begin_nested():
+                pg_copy.copy_lines(session, "sync_records", RECORD_COLUMNS, lines)
+            return {r.id for r in records}
+        except IntegrityError as exc:  # an id or seq already held: the slower, exact path
+            if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
+                raise
+        session.execute(_PG_STAGE_RECORDS)
+        pg_copy.copy_lines(session, "sync_records_stage", RECORD_COLUMNS, lines)
+        inserted = session.execute(_PG_INSERT_STAGED, {"n": len(records)}).scalar()
         return {r.id for r in records} if inserted is None else set(inserted)
     extra = {"workstation_id": ws, "batch_id": batch_id, "received_at": now}
     full = [_record_row(r, r.at) | extra for r in records]
     statement = insert_for(session, RECORDS).on_conflict_do_nothing().returning(RECORDS.c.id)
     return {str(row_id) for row_id in session.connection().execute(statement, full).scalars()}
+
+
+RECORD_COLUMNS = (
+    "id",
+    "workstation_id",
+    "seq",
+    "attempt_id",
+    "kind",
+    "at",
+    "data",
+    '"by"',
+    "question_id",
+    "content_hash",
+    "batch_id",
+    "received_at",
+)
+
+
+def _record_lines(
+    records: Sequence[ValidRecord], *, ws: str, batch_id: str, now: datetime
+) -> list[str]:
+    """The records as COPY lines (``RECORD_COLUMNS``), in id order so that two batches
+    sharing ids cannot deadlock. Every field but ``data`` is a checked UUID, integer,
+    known kind, time or hex digest, which COPY takes as it is."""
+    tail = f"\t{batch_id}\t{now.isoformat()}\n"
+    return [
+        f"{r.id}\t{ws}\t{r.seq}\t{r.attempt_id}\t{r.kind}\t{r.at.isoformat()}\t"
+        f"{pg_copy.json_text(r.data_json)}\t{r.by or pg_copy.NULL}\t"
+        f"{r.question_id or pg_copy.NULL}\t{r.content_hash}{tail}"
+        for r in sorted(records, key=_by_id)
+    ]
+
+
+def _by_id(record: ValidRecord) -> str:
+    return record.id
 
 
 def _record_row(record: ValidRecord, at: datetime | str) -> dict[str, Any]:
@@ -226,6 +265,33 @@ def replace_answers(
     )
     full = [{"is_correct": None, "points_awarded_units": None, **r} for r in rows]
     session.connection().execute(statement, full)
+
+
+def insert_new_answers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the answer rows of attempts created in this transaction (none can exist yet,
+    so PostgreSQL takes them by COPY)."""
+    if not rows:
+        return
+    if is_postgres(session):
+        pg_copy.copy_lines(session, "attempt_questions", ANSWER_FIELDS, _answer_lines(rows))
+    else:
+        replace_answers(session, (), rows)
+
+
+def _answer_lines(rows: Sequence[dict[str, Any]]) -> Iterator[str]:
+    """Answer rows as COPY lines (``ANSWER_FIELDS``)."""
+    null = pg_copy.NULL
+    for row in rows:
+        answered, correct = row["answered_at"], row.get("is_correct")
+        points = row.get("points_awarded_units")
+        yield (
+            f"{row['attempt_id']}\t{row['question_id']}\t{row['position']}\t"
+            f"{pg_copy.labels_field(row['answer'])}\t{row['answer_mask']}\t"
+            f"{answered.isoformat() if answered else null}\t{'t' if row['flagged'] else 'f'}\t"
+            f"{row['answer_seq']}\t{row['time_spent_ms']}\t{row['time_seq']}\t"
+            f"{null if correct is None else 't' if correct else 'f'}\t"
+            f"{null if points is None else points}\n"
+        )
 
 
 def insert_rows(session: Session, table: Any, rows: Sequence[dict[str, Any]]) -> None:

@@ -264,3 +264,36 @@ def test_a_kept_record_sent_again_is_a_duplicate_even_if_it_fails_the_checks_now
     assert statuses(again) == ["duplicate"]
     assert again.json()["high_water_mark"] == 2
     assert answers(client, proctor, attempt_id) == {}
+
+
+def test_a_batch_of_held_and_new_records_keeps_the_new_ones(
+    app: FastAPI, client: TestClient, proctor: SignedIn, setup: Setup
+) -> None:
+    """Held records make the bulk insert fall back to the exact path: only the new ones
+    are inserted, and nothing is kept twice."""
+    ws, attempt_id = WorkstationSim(), str(uuid.uuid4())
+    q1, q2, _ = setup.question_ids
+    ws.start(attempt_id, setup.delivery_id, setup.taker_ids[0])
+    ws.answer(attempt_id, q1, ["A"], 1000)
+    assert statuses(push(client, proctor, ws.id, ws.records)) == ["accepted"] * 2
+    ws.answer(attempt_id, q2, ["C"], 2000)
+    ws.answer(attempt_id, q1, ["B"], 3000)
+    response = push(client, proctor, ws.id, ws.records)
+    assert statuses(response) == ["duplicate", "duplicate", "accepted", "accepted"]
+    assert response.json()["high_water_mark"] == 4
+    assert count(app, SyncRecord) == 4
+    assert answers(client, proctor, attempt_id) == {q1: (["B"], 3000), q2: (["C"], 2000)}
+
+
+def test_record_text_is_kept_exactly_as_sent(
+    app: FastAPI, client: TestClient, proctor: SignedIn, setup: Setup
+) -> None:
+    """Backslashes, tabs, newlines, quotes and non-ASCII text survive the bulk insert."""
+    ws, attempt_id = WorkstationSim(), str(uuid.uuid4())
+    ws.start(attempt_id, setup.delivery_id, setup.taker_ids[0])
+    note = 'C:\\temp\\new\tline\nquote " é 漢 \\N \u2028'
+    incident = ws.record(attempt_id, "attempt.incident", {"category": "other", "note": note})
+    assert statuses(push(client, proctor, ws.id, ws.records)) == ["accepted"] * 2
+    with transaction(app.state.session_factory) as session:
+        data = session.scalar(select(SyncRecord.data).where(SyncRecord.id == incident["id"]))
+    assert data == {"category": "other", "note": note}

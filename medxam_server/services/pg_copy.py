@@ -1,0 +1,52 @@
+"""Bulk inserts through PostgreSQL's ``COPY ... FROM STDIN`` (text format).
+
+For ingest's thousand-row inserts COPY costs the server less than half the CPU of an
+``INSERT ... SELECT`` over a JSON parameter (B4: 19 vs 44 ms per 1000 sync records on the
+reference machine), because PostgreSQL parses plain columns instead of a JSON document.
+COPY has no ``ON CONFLICT``: callers use it where no row can already exist, or inside a
+savepoint with a fallback (``sync_store.insert_records``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
+import psycopg
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+NULL = "\\N"
+
+
+def json_text(text: str) -> str:
+    """JSON text as a COPY field: JSON escapes every control character, so only its
+    backslashes need doubling."""
+    return text.replace("\\", "\\\\")
+
+
+_LABELS: dict[tuple[str, ...], str] = {}
+
+
+def labels_field(labels: Sequence[str]) -> str:
+    """An answer (a list of option labels) as a COPY ``jsonb`` field; the few distinct
+    answers of an exam are encoded once."""
+    key = tuple(labels)
+    found = _LABELS.get(key)
+    if found is None:
+        found = json_text(json.dumps(list(key), separators=(",", ":"), ensure_ascii=False))
+        if len(_LABELS) < 4096:
+            _LABELS[key] = found
+    return found
+
+
+def copy_lines(session: Session, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
+    """``COPY table (columns) FROM STDIN`` with ``lines`` (each ends with a newline)."""
+    driver = cast(psycopg.Connection[Any], session.connection().connection.driver_connection)
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.write("".join(lines))
+    except psycopg.Error as exc:  # as SQLAlchemy's own errors, so callers handle it alike
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc

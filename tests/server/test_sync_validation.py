@@ -1,0 +1,95 @@
+"""``sync_validation``: the content hash and stored ``data`` text are exactly the canonical
+JSON of the record as sent, however the fast path assembles them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from medxam_server.services.sync_validation import (
+    MALFORMED,
+    Rejection,
+    ValidRecord,
+    canonical_json,
+    validate_record,
+)
+
+UUIDS = st.uuids().map(str) | st.uuids().map(lambda u: str(u).upper())
+TEXT = st.text(max_size=12)  # any code point: quotes, backslashes, control characters
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+# Python takes any one character between the date and the time, a quote included.
+TIMES = st.sampled_from(
+    [
+        "2026-11-24T09:12:03Z",
+        "2026-11-24T09:12:03.250+02:00",
+        "2026-11-24 09:12:03+00:00",
+        '2026-11-24"09:12:03+00:00',
+        "2026-11-24\\09:12:03+00:00",
+        "2026-11-24\u00e909:12:03+00:00",
+    ]
+)
+
+
+@st.composite
+def records(draw: st.DrawFn) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["answer.saved", "attempt.incident", "attempt.paused"]))
+    if kind == "answer.saved":
+        data: dict[str, Any] = {
+            "question_id": draw(UUIDS),
+            "answer": draw(st.lists(st.text(min_size=1, max_size=8), max_size=3)),
+        }
+        if draw(st.booleans()):
+            data["time_spent_ms"] = draw(st.integers(0, 2**40))
+        if draw(st.booleans()):
+            data["flagged"] = draw(st.booleans())
+    elif kind == "attempt.incident":
+        data = {"category": draw(TEXT), "note": draw(TEXT)}
+        data.update(draw(st.dictionaries(st.sampled_from(["extra", "more"]), JSON_VALUES)))
+    else:
+        data = {}
+    record: dict[str, Any] = {
+        "id": draw(UUIDS),
+        "seq": draw(st.integers(1, 2**62)),
+        "attempt_id": draw(UUIDS),
+        "kind": kind,
+        "at": draw(TIMES),
+    }
+    if data or draw(st.booleans()):
+        record["data"] = data
+    for optional in ("by", "question_id"):
+        choice = draw(st.sampled_from(["absent", "null", "uuid"]))
+        if choice != "absent":
+            record[optional] = None if choice == "null" else draw(UUIDS)
+    keys = draw(st.permutations(list(record)))
+    return {key: record[key] for key in keys}
+
+
+@settings(max_examples=300, deadline=None)
+@given(records())
+def test_hash_and_data_text_are_those_of_the_canonical_json(raw: dict[str, Any]) -> None:
+    checked = validate_record(raw)
+    assert isinstance(checked, ValidRecord), checked
+    assert checked.content_hash == hashlib.sha256(canonical_json(raw)).hexdigest()
+    assert checked.data_json == canonical_json(raw.get("data", {})).decode()
+    assert json.loads(checked.data_json) == raw.get("data", {})
+
+
+def test_a_uuid_with_a_trailing_newline_is_malformed() -> None:
+    raw = {
+        "id": f"{uuid.uuid4()}\n",
+        "seq": 1,
+        "attempt_id": str(uuid.uuid4()),
+        "kind": "attempt.paused",
+        "at": "2026-11-24T09:12:03Z",
+    }
+    checked = validate_record(raw)
+    assert isinstance(checked, Rejection) and checked.reason == MALFORMED
