@@ -310,12 +310,11 @@ class AttemptQuestion(Base):
 
     __tablename__ = "attempt_questions"
 
-    attempt_id: Mapped[str] = mapped_column(
-        UuidStr, ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True
-    )
-    # No foreign key to questions.id: every row is written by ingest (or endpoint 6) only
-    # for a question found in the exam's (cached) question list, and a key check per row
-    # more than doubled the cost of the batch upsert (B4).
+    # No foreign keys (migration 0003): every row is written by ingest (or endpoint 6)
+    # for an attempt it has just read or created (attempts are never deleted) and a
+    # question found in the exam's (cached) question list; the key checks per row were
+    # most of the cost of inserting a batch's answers (B4).
+    attempt_id: Mapped[str] = mapped_column(UuidStr, primary_key=True)
     question_id: Mapped[str] = mapped_column(UuidStr, primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
     answer: Mapped[list[str]] = mapped_column(JSONType)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from medxam_server.api.deps import AdminDep, ProctorDep, SessionDep, SettingsDep
@@ -22,7 +22,7 @@ from medxam_server.api.sync_schemas import (
     SyncStateOut,
 )
 from medxam_server.models import utcnow
-from medxam_server.services import bundles, ingest, receipts, workstations
+from medxam_server.services import batch_receipt, bundles, ingest, receipts, workstations
 from medxam_server.services.errors import Invalid
 
 router = APIRouter(tags=["sync"])
@@ -99,7 +99,7 @@ def push(
     user: ProctorDep,
     settings: SettingsDep,
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key")],
-) -> JSONResponse:
+) -> Response:
     """Apply a batch of workstation records (rules 1-7 of API.md "Batch sync")."""
     try:
         batch_id = str(uuid.UUID(idempotency_key))
@@ -121,7 +121,7 @@ def push(
     receipt = ingest.run_batch(
         request.app.state.session_factory, batch, secret=settings.resolved_secret()
     )
-    return JSONResponse(receipt)
+    return Response(batch_receipt.encode(receipt), media_type="application/json")
 
 
 @router.get("/sync/state", response_model=SyncStateOut)
@@ -147,7 +147,7 @@ def sync_state(session: SessionDep, _user: ProctorDep, workstation_id: uuid.UUID
 )
 def import_bundle(
     request: Request, raw: RawBody, user: AdminDep, settings: SettingsDep
-) -> JSONResponse:
+) -> Response:
     """Import a signed USB bundle: checked whole, then applied exactly like a push."""
     factory = request.app.state.session_factory
     with factory() as session:
@@ -156,7 +156,7 @@ def import_bundle(
         except ingest.UnsupportedProtocol:
             return unsupported_protocol()
     receipt = ingest.run_batch(factory, batch, secret=settings.resolved_secret())
-    return JSONResponse(receipt)
+    return Response(batch_receipt.encode(receipt), media_type="application/json")
 
 
 @router.get(

@@ -36,7 +36,7 @@ from medxam_server.models import (
     Workstation,
     utcnow,
 )
-from medxam_server.services import attempt_sync, sync_checks, sync_store
+from medxam_server.services import attempt_sync, batch_receipt, sync_checks, sync_store
 from medxam_server.services.errors import Conflict, Invalid
 from medxam_server.services.sync_validation import Rejection, ValidRecord, validate_record
 
@@ -100,7 +100,7 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
             rejected.append((index, checked))
         elif checked.id in batch_ids:
             if batch_ids[checked.id] == checked.content_hash:
-                results[index] = {"id": checked.id, "status": "duplicate"}
+                results[index] = batch_receipt.plain(checked, batch_receipt.DUPLICATE)
             else:
                 rejected.append((index, _conflict(checked, CONFLICTING_DUPLICATE)))
         elif checked.seq in batch_seqs:
@@ -122,14 +122,14 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
     applied: list[ValidRecord] = []
     for index, record in to_insert:
         if record.id in inserted:
-            results[index] = {"id": record.id, "status": "accepted"}
+            results[index] = batch_receipt.plain(record, batch_receipt.ACCEPTED)
             applied.append(record)
     not_inserted = [(i, r) for i, r in candidates if r.id not in inserted]
     held = _held(session, [r.id for _, r in not_inserted])
     for index, record in not_inserted:
         held_hash = held.get(record.id)
         if held_hash == record.content_hash:
-            results[index] = {"id": record.id, "status": "duplicate"}
+            results[index] = batch_receipt.plain(record, batch_receipt.DUPLICATE)
         elif held_hash is not None:
             rejected.append((index, _conflict(record, CONFLICTING_DUPLICATE)))
         elif record.id in verdicts:
@@ -167,7 +167,7 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
             user_id=batch.user_id,
             source=batch.source,
             status="done",
-            receipt=receipt,
+            receipt=batch_receipt.compact(receipt),
             created_at=now,
             completed_at=utcnow(),
         )
@@ -207,7 +207,7 @@ def _claim(session: Session, batch: Batch) -> dict[str, Any] | None:
             raise Invalid("this Idempotency-Key was used for a different batch")
         if status != "done" or receipt is None:
             raise Conflict("this batch is still being processed; try again shortly")
-        return dict(receipt)
+        return batch_receipt.expand(receipt, batch.records)
     return None
 
 

@@ -88,17 +88,24 @@ def test_idempotency_key_replays_the_receipt_and_refuses_another_body(
     ws, attempt_id, key = WorkstationSim(), str(uuid.uuid4()), str(uuid.uuid4())
     ws.start(attempt_id, setup.delivery_id, setup.taker_ids[0])
     ws.answer(attempt_id, setup.question_ids[0], ["B"])
-    first = push(client, proctor, ws.id, ws.records, key=key)
-    again = push(client, proctor, ws.id, ws.records, key=key)
+    ws.answer(attempt_id, setup.question_ids[1], ["Z"])  # no option Z: rejected
+    shouting = ws.answer(attempt_id, setup.question_ids[2], ["D"])
+    shouting["id"] = shouting["id"].upper()  # answered lower-case
+    sent = [*ws.records, ws.records[1]]  # the last one twice: a duplicate in the batch
+    first = push(client, proctor, ws.id, sent, key=key)
+    assert statuses(first) == ["accepted", "accepted", "rejected", "accepted", "duplicate"]
+    again = push(client, proctor, ws.id, sent, key=key)
     assert first.status_code == again.status_code == 200
-    assert first.json() == again.json()
+    assert first.content == again.content  # the very same receipt, byte for byte
+    assert first.json()["results"][3]["id"] == shouting["id"].lower()
+    ws.records[:] = ws.records[:2]
     other = push(client, proctor, ws.id, ws.records[:1], key=key)
     assert other.status_code == 422
     assert other.headers["content-type"] == "application/problem+json"
     # F2, answer lost after commit: the workstation resends under a new key too.
     resent = push(client, proctor, ws.id, ws.records)
     assert statuses(resent) == ["duplicate", "duplicate"]
-    assert count(app, SyncRecord) == 2
+    assert count(app, SyncRecord) == 3  # the rejected one is in quarantine
     no_key = client.post(
         "/api/sync/push",
         json={"protocol": 1, "workstation_id": ws.id, "records": []},
