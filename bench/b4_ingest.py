@@ -170,7 +170,13 @@ def _push_all(base: str, bodies: list[list[bytes]]) -> tuple[float, int]:
         "Content-Type": "application/json",
     }
     shares = [bodies[i::CLIENTS] for i in range(CLIENTS)]
-    clients = [httpx.Client(base_url=base, timeout=120, headers=headers) for _ in shares]
+    # A new connection for every batch, as workstations come and go: the kernel hands each
+    # to whichever worker accepts first. Four long-lived connections land unevenly (in
+    # one run all four went to one worker, which then did all the work).
+    fresh = httpx.Limits(max_keepalive_connections=0)
+    clients = [
+        httpx.Client(base_url=base, timeout=120, headers=headers, limits=fresh) for _ in shares
+    ]
     try:
         for client in clients:  # warm up each connection and every worker's code paths
             empty = {"protocol": 1, "workstation_id": str(uuid.uuid4()), "records": []}

@@ -30,7 +30,6 @@ from medxam_server.services import sync_store
 from medxam_server.services.attempt_rows import (
     AttemptRow,
     insert_attempts,
-    load_attempts,
     write_changed,
 )
 from medxam_server.services.exam_questions import QuestionInfo, load_exam_questions
@@ -100,14 +99,21 @@ class FoldContext:
 
 
 def fold_batch(
-    session: Session, ctx: FoldContext, applied: Sequence[ValidRecord], touched: set[str]
+    session: Session,
+    ctx: FoldContext,
+    applied: Sequence[ValidRecord],
+    touched: set[str],
+    attempts: dict[str, AttemptRow],
 ) -> list[dict[str, Any]]:
-    """Apply a batch's new records to their attempts; one receipt entry per attempt."""
+    """Apply a batch's new records to their attempts; one receipt entry per attempt.
+
+    ``touched`` are the attempt ids the batch names, ``attempts`` those that existed
+    (``load_attempts``); attempts the batch creates are added to it.
+    """
     new: dict[str, list[FoldRecord]] = defaultdict(list)
     for r in applied:
         new[r.attempt_id].append(FoldRecord(r.id, r.seq, r.kind, r.at, r.data, ctx.workstation_id))
     ids = sorted(touched)
-    attempts = load_attempts(session, ids)
     held = attempt_records(session, ids)
     rebuild = [
         aid

@@ -25,7 +25,7 @@ from medxam_server.services.exam_questions import QuestionInfo, answer_problem
 ENDING_KINDS = ("attempt.finished", "attempt.terminated")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs twice as much to create
 class FoldRecord:
     id: str
     seq: int

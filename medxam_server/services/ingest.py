@@ -37,6 +37,7 @@ from medxam_server.models import (
     utcnow,
 )
 from medxam_server.services import attempt_sync, batch_receipt, sync_checks, sync_store
+from medxam_server.services.attempt_rows import load_attempts
 from medxam_server.services.errors import Conflict, Invalid
 from medxam_server.services.sync_validation import Rejection, ValidRecord, validate_record
 
@@ -111,7 +112,11 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
             candidates.append((index, checked))
 
     exams = attempt_sync.ExamCache(session)
-    verdicts = sync_checks.check_against_database(session, [r for _, r in candidates], exams)
+    touched = {r.attempt_id for _, r in candidates}
+    attempts = load_attempts(session, sorted(touched))
+    verdicts = sync_checks.check_against_database(
+        session, [r for _, r in candidates], exams, attempts
+    )
     to_insert = [(i, r) for i, r in candidates if r.id not in verdicts]
     # Insert first: a record id (or seq) already held is simply not inserted, and only
     # those few are looked up afterwards. A held record with the same content is a
@@ -142,13 +147,13 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
     rejected.sort(key=lambda pair: pair[0])
 
     _quarantine(session, batch, rejected, results, now)
-    touched = {r.attempt_id for _, r in candidates}
     hwm = _advance_high_water_mark(session, ws)
     summaries = attempt_sync.fold_batch(
         session,
         attempt_sync.FoldContext(batch.workstation_id, batch.user_id, secret, hwm, exams),
         applied,
         touched,
+        attempts,
     )
     receipt = {
         "batch_id": batch.batch_id,

@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from medxam_server.models import Attempt, Delivery, GroupMember, Taker
+from medxam_server.models import Delivery, GroupMember, Taker
+from medxam_server.services.attempt_rows import AttemptRow
 from medxam_server.services.attempt_sync import ExamCache
 from medxam_server.services.exam_questions import answer_problem
 from medxam_server.services.fold import answer_fits
@@ -27,20 +28,16 @@ ANSWER_KINDS = ("answer.saved", "question.timed")
 
 
 def check_against_database(
-    session: Session, records: Sequence[ValidRecord], exams: ExamCache
+    session: Session,
+    records: Sequence[ValidRecord],
+    exams: ExamCache,
+    attempts: Mapping[str, AttemptRow],
 ) -> Verdicts:
+    """Verdicts on ``records``; ``attempts`` are the existing attempts among theirs."""
     verdicts: Verdicts = {}
     if not records:
         return verdicts
-    attempt_ids = sorted({r.attempt_id for r in records})
-    known = {
-        str(aid): (str(exam), str(delivery), str(taker))
-        for aid, exam, delivery, taker in session.execute(
-            select(Attempt.id, Attempt.exam_id, Attempt.delivery_id, Attempt.taker_id).where(
-                Attempt.id.in_(attempt_ids)
-            )
-        ).all()
-    }
+    known = {aid: (a.exam_id, a.delivery_id, a.taker_id) for aid, a in attempts.items()}
     exam_of = {aid: exam for aid, (exam, _, _) in known.items()}
     starts = [r for r in records if r.kind == "attempt.started"]
     if starts:

@@ -8,6 +8,7 @@ import json
 import uuid
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,3 +94,46 @@ def test_a_uuid_with_a_trailing_newline_is_malformed() -> None:
     }
     checked = validate_record(raw)
     assert isinstance(checked, Rejection) and checked.reason == MALFORMED
+
+
+GOOD_ANSWER = {
+    "question_id": str(uuid.uuid4()),
+    "answer": ["A"],
+    "time_spent_ms": 5,
+    "flagged": False,
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"answer": [1]},
+        {"answer": [["A"]]},
+        {"answer": [{"A": 1}]},
+        {"answer": "A"},
+        {"answer": ["ABCDEFGHI"]},
+        {"answer": [""]},
+        {"answer": ["A"] * 27},
+        {"time_spent_ms": True},
+        {"time_spent_ms": -1},
+        {"time_spent_ms": 1.5},
+        {"flagged": 1},
+        {"question_id": "not-a-uuid"},
+        {"question_id": None},
+    ],
+)
+def test_a_bad_answer_is_malformed(change: dict[str, Any]) -> None:
+    validate_record(record_with({**GOOD_ANSWER, "answer": ["A"]}))  # caches ["A"]
+    checked = validate_record(record_with({**GOOD_ANSWER, **change}))
+    assert isinstance(checked, Rejection) and checked.reason == MALFORMED, checked
+
+
+def record_with(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "seq": 1,
+        "attempt_id": str(uuid.uuid4()),
+        "kind": "answer.saved",
+        "at": "2026-11-24T09:12:03Z",
+        "data": data,
+    }
