@@ -35,6 +35,7 @@ from medxam_server.services.attempt_rows import (
 from medxam_server.services.exam_questions import QuestionInfo, load_exam_questions
 from medxam_server.services.fold import (
     ENDING_KINDS,
+    Fact,
     FoldedAttempt,
     FoldRecord,
     answer_effect,
@@ -77,7 +78,9 @@ class ExamCache:
     def questions(self, exam_id: str) -> Mapping[str, QuestionInfo]:
         found = self.exams.get(exam_id)
         if found is None:
-            version = self.session.scalar(select(Exam.version).where(Exam.id == exam_id))
+            version = self.session.connection().scalar(
+                select(Exam.version).where(Exam.id == exam_id)
+            )
             key = (exam_id, version or 0)
             found = _LOADED.get(key)
             if found is None:
@@ -110,9 +113,9 @@ def fold_batch(
     ``touched`` are the attempt ids the batch names, ``attempts`` those that existed
     (``load_attempts``); attempts the batch creates are added to it.
     """
-    new: dict[str, list[FoldRecord]] = defaultdict(list)
+    new: dict[str, list[Fact]] = defaultdict(list)
     for r in applied:
-        new[r.attempt_id].append(FoldRecord(r.id, r.seq, r.kind, r.at, r.data, ctx.workstation_id))
+        new[r.attempt_id].append(r)
     ids = sorted(touched)
     held = attempt_records(session, ids)
     rebuild = [
@@ -171,19 +174,23 @@ def load_fold_records(session: Session, attempt_ids: Sequence[str]) -> dict[str,
     found: dict[str, list[FoldRecord]] = defaultdict(list)
     if not attempt_ids:
         return found
-    rows = session.execute(
-        select(
-            SyncRecord.attempt_id,
-            SyncRecord.id,
-            SyncRecord.seq,
-            SyncRecord.kind,
-            SyncRecord.at,
-            SyncRecord.data,
-            SyncRecord.workstation_id,
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                SyncRecord.attempt_id,
+                SyncRecord.id,
+                SyncRecord.seq,
+                SyncRecord.kind,
+                SyncRecord.at,
+                SyncRecord.data,
+                SyncRecord.workstation_id,
+            )
+            .where(SyncRecord.attempt_id.in_(attempt_ids))
+            .order_by(SyncRecord.attempt_id, SyncRecord.seq)
         )
-        .where(SyncRecord.attempt_id.in_(attempt_ids))
-        .order_by(SyncRecord.attempt_id, SyncRecord.seq)
-    ).all()
+        .all()
+    )
     for attempt_id, rid, seq, kind, at, data, ws in rows:
         found[str(attempt_id)].append(FoldRecord(str(rid), seq, kind, at, data, str(ws)))
     return found
@@ -192,7 +199,7 @@ def load_fold_records(session: Session, attempt_ids: Sequence[str]) -> dict[str,
 def rebuild_attempts(
     session: Session,
     ctx: FoldContext,
-    records: Mapping[str, list[FoldRecord]],
+    records: Mapping[str, Sequence[Fact]],
     attempts: Mapping[str, AttemptRow],
 ) -> dict[str, AttemptRow]:
     """Rebuild (or create) attempts from all their records; those that exist afterwards."""
@@ -207,9 +214,9 @@ def rebuild_attempts(
     exam_of = (
         {
             str(did): str(exam)
-            for did, exam in session.execute(
-                select(Delivery.id, Delivery.exam_id).where(Delivery.id.in_(delivery_ids))
-            ).all()
+            for did, exam in session.connection()
+            .execute(select(Delivery.id, Delivery.exam_id).where(Delivery.id.in_(delivery_ids)))
+            .all()
         }
         if delivery_ids
         else {}
@@ -236,7 +243,10 @@ def rebuild_attempts(
                 delivery_id=delivery_id,
                 exam_id=exam_of[delivery_id],
                 taker_id=str(start.data["taker_id"]).lower(),
-                workstation_id=start.workstation_id,
+                # The start is new (sent by this workstation) or read back.
+                workstation_id=start.workstation_id
+                if isinstance(start, FoldRecord)
+                else ctx.workstation_id,
                 status="in_progress",
                 started_at=start.at,
                 finished_at=None,
@@ -306,7 +316,7 @@ def _apply_fold(
 
 def incremental_rows(
     attempt: AttemptRow,
-    records: Iterable[FoldRecord],
+    records: Iterable[Fact],
     *,
     end_seq: int | None,
     exams: ExamCache,

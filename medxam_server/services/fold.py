@@ -18,15 +18,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from operator import attrgetter
+from typing import Any, Protocol
 
 from medxam_server.services.exam_questions import QuestionInfo, answer_problem
 
 ENDING_KINDS = ("attempt.finished", "attempt.terminated")
+by_seq = attrgetter("seq")
 
 
-@dataclass(slots=True)  # not frozen: a frozen dataclass costs twice as much to create
+class Fact(Protocol):
+    """What the fold reads of a record: a new ``ValidRecord`` or a ``FoldRecord`` read back."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(slots=True)
 class FoldRecord:
+    """A kept record read back from ``sync_records``."""
+
     id: str
     seq: int
     kind: str
@@ -49,10 +68,10 @@ class FoldedAnswer:
 
 @dataclass(slots=True)
 class FoldedAttempt:
-    started: FoldRecord
+    started: Fact
     status: str = "in_progress"
     finished_at: datetime | None = None
-    end: FoldRecord | None = None
+    end: Fact | None = None
     answers: dict[str, FoldedAnswer] = field(default_factory=dict)
 
     @property
@@ -60,12 +79,12 @@ class FoldedAttempt:
         return self.end.seq if self.end else None
 
 
-def find_start(records: Iterable[FoldRecord]) -> FoldRecord | None:
+def find_start(records: Iterable[Fact]) -> Fact | None:
     starts = [r for r in records if r.kind == "attempt.started"]
     return min(starts, key=lambda r: r.seq) if starts else None
 
 
-def find_end(records: Iterable[FoldRecord]) -> FoldRecord | None:
+def find_end(records: Iterable[Fact]) -> Fact | None:
     ends = [r for r in records if r.kind in ENDING_KINDS]
     return min(ends, key=lambda r: r.seq) if ends else None
 
@@ -79,31 +98,34 @@ def answer_fits(question: QuestionInfo, labels: list[str]) -> bool:
 
 
 def answer_effect(
-    record: FoldRecord, questions: Mapping[str, QuestionInfo]
+    record: Fact, questions: Mapping[str, QuestionInfo]
 ) -> tuple[QuestionInfo, list[str] | None, int | None] | None:
     """What an ``answer.saved`` or ``question.timed`` record sets: (question, answer or
-    None, time_spent_ms or None); None when it sets nothing."""
-    if record.kind not in ("answer.saved", "question.timed"):
+    None, time_spent_ms or None); None when it sets nothing.
+
+    Every kept record passed ``sync_validation`` (its ``question_id`` is a UUID, its
+    ``answer`` a list of strings, its ``time_spent_ms`` an integer when present).
+    """
+    kind = record.kind
+    if kind != "answer.saved" and kind != "question.timed":
         return None
-    question = questions.get(str(record.data.get("question_id", "")).lower())
+    data = record.data
+    question = questions.get(data["question_id"].lower())
     if question is None:
         return None
-    time_ms = record.data.get("time_spent_ms")
-    time_value = time_ms if isinstance(time_ms, int) and not isinstance(time_ms, bool) else None
-    answer: list[str] | None = None
-    if record.kind == "answer.saved":
-        labels = [str(label) for label in record.data.get("answer", [])]
-        if not answer_fits(question, labels):
-            return None  # as if rejected at ingest: neither its answer nor its time counts
-        answer = labels
-    return question, answer, time_value
+    if kind == "question.timed":
+        return question, None, data["time_spent_ms"]
+    labels = list(data["answer"])
+    if not answer_fits(question, labels):
+        return None  # as if rejected at ingest: neither its answer nor its time counts
+    return question, labels, data.get("time_spent_ms")
 
 
 def fold_attempt(
-    records: Iterable[FoldRecord], questions: Mapping[str, QuestionInfo]
+    records: Iterable[Fact], questions: Mapping[str, QuestionInfo]
 ) -> FoldedAttempt | None:
     """The attempt the records describe, or None while its start has not arrived."""
-    ordered = sorted(records, key=lambda r: r.seq)
+    ordered = sorted(records, key=by_seq)
     started = find_start(ordered)
     if started is None:
         return None

@@ -164,7 +164,7 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
     }
     # Written once, with the receipt: while this transaction runs, the key is held by the
     # advisory lock (PostgreSQL) or the database's write lock (SQLite).
-    session.execute(
+    session.connection().execute(
         insert(SyncBatch).values(
             id=batch.batch_id,
             body_hash=batch.body_hash,
@@ -191,21 +191,29 @@ def _claim(session: Session, batch: Batch) -> dict[str, Any] | None:
     """Take the key and the workstation's row lock; the stored receipt if already done."""
     if sync_store.is_postgres(session):
         key = uuid.UUID(batch.batch_id).int >> 65  # fits a signed bigint
-        taken = session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar()
+        taken = (
+            session.connection()
+            .execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})
+            .scalar()
+        )
         if not taken:
             raise Conflict("this batch is still being processed; try again shortly")
     # A write first: on SQLite it takes the database's write lock for the whole batch.
     ws_insert = sync_store.insert_for(session, Workstation.__table__)
-    session.execute(
+    session.connection().execute(
         ws_insert.values(
             id=batch.workstation_id, high_water_mark=0, last_seen_at=utcnow()
         ).on_conflict_do_update(index_elements=["id"], set_={"last_seen_at": utcnow()})
     )
-    existing = session.execute(
-        select(SyncBatch.body_hash, SyncBatch.status, SyncBatch.receipt).where(
-            SyncBatch.id == batch.batch_id
+    existing = (
+        session.connection()
+        .execute(
+            select(SyncBatch.body_hash, SyncBatch.status, SyncBatch.receipt).where(
+                SyncBatch.id == batch.batch_id
+            )
         )
-    ).first()
+        .first()
+    )
     if existing is not None:
         body_hash, status, receipt = existing
         if body_hash != batch.body_hash:
@@ -297,7 +305,9 @@ def _advance_high_water_mark(session: Session, ws: str) -> int:
     ``mark + their number`` are the unbroken run that moves the mark.
     """
     if sync_store.is_postgres(session):  # the same statement, without building it per batch
-        return int(session.execute(_PG_ADVANCE_MARK, {"ws": ws, "ws_text": ws}).scalar_one())
+        return int(
+            session.connection().execute(_PG_ADVANCE_MARK, {"ws": ws, "ws_text": ws}).scalar_one()
+        )
     mark = select(Workstation.high_water_mark).where(Workstation.id == ws).scalar_subquery()
     held = union(
         select(SyncRecord.seq.label("seq")).where(
@@ -309,10 +319,14 @@ def _advance_high_water_mark(session: Session, ws: str) -> int:
     ).subquery()
     numbered = select(held.c.seq, func.row_number().over(order_by=held.c.seq).label("n")).subquery()
     run = select(func.count()).where(numbered.c.seq == mark + numbered.c.n).scalar_subquery()
-    moved = session.execute(
-        update(Workstation)
-        .where(Workstation.id == ws)
-        .values(high_water_mark=Workstation.high_water_mark + run)
-        .returning(Workstation.high_water_mark)
-    ).scalar_one()
+    moved = (
+        session.connection()
+        .execute(
+            update(Workstation)
+            .where(Workstation.id == ws)
+            .values(high_water_mark=Workstation.high_water_mark + run)
+            .returning(Workstation.high_water_mark)
+        )
+        .scalar_one()
+    )
     return int(moved)

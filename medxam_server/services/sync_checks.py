@@ -69,22 +69,29 @@ def _check_starts(
     taker_ids = {str(r.data["taker_id"]).lower() for r in starts}
     deliveries = {
         str(did): (str(exam), str(group))
-        for did, exam, group in session.execute(
+        for did, exam, group in session.connection()
+        .execute(
             select(Delivery.id, Delivery.exam_id, Delivery.group_id).where(
                 Delivery.id.in_(delivery_ids)
             )
-        ).all()
+        )
+        .all()
     }
-    takers = {str(t) for t in session.scalars(select(Taker.id).where(Taker.id.in_(taker_ids)))}
+    takers = {
+        str(t)
+        for t in session.connection().scalars(select(Taker.id).where(Taker.id.in_(taker_ids)))
+    }
     pairs = {(deliveries[d][1], t) for d in delivery_ids if d in deliveries for t in taker_ids}
     members = (
         {
             (str(g), str(t))
-            for g, t in session.execute(
+            for g, t in session.connection()
+            .execute(
                 select(GroupMember.group_id, GroupMember.taker_id).where(
                     tuple_(GroupMember.group_id, GroupMember.taker_id).in_(sorted(pairs))
                 )
-            ).all()
+            )
+            .all()
         }
         if pairs
         else set()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from medxam_server.models import IntegrityAlert, QuarantinedRecord, SyncRecord
 from medxam_server.services.attempt_rows import AttemptRow
-from medxam_server.services.fold import ENDING_KINDS, FoldRecord
+from medxam_server.services.fold import ENDING_KINDS, Fact
 from medxam_server.services.receipts import records_digest
 
 MAX_MISSING_LISTED = 1000
@@ -45,11 +45,15 @@ def attempt_records(session: Session, attempt_ids: Sequence[str]) -> dict[str, A
         func.min(case((SyncRecord.kind == kind, SyncRecord.seq), else_=None))
         for kind in MARKER_KINDS
     ]
-    rows = session.execute(
-        select(SyncRecord.attempt_id, func.count(), *lowest)
-        .where(SyncRecord.attempt_id.in_(attempt_ids))
-        .group_by(SyncRecord.attempt_id)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            select(SyncRecord.attempt_id, func.count(), *lowest)
+            .where(SyncRecord.attempt_id.in_(attempt_ids))
+            .group_by(SyncRecord.attempt_id)
+        )
+        .all()
+    )
     found = {}
     for attempt_id, count, *seqs in rows:
         markers = {k: int(s) for k, s in zip(MARKER_KINDS, seqs, strict=True) if s is not None}
@@ -61,7 +65,7 @@ def check_integrity(
     session: Session,
     finished: Sequence[tuple[AttemptRow, AttemptRecords]],
     hwm: int,
-    kept: Mapping[str, Sequence[FoldRecord]],
+    kept: Mapping[str, Sequence[Fact]],
 ) -> dict[str, list[int]]:
     """Set each finished attempt's ``integrity`` from the records held before its finish;
     attempt id -> the workstation seqs still missing.
@@ -78,17 +82,25 @@ def check_integrity(
             held[attempt_id][record.seq] = record.id
     unread = [aid for aid in ids if aid not in kept]
     if unread:
-        for attempt_id, rid, seq in session.execute(
-            select(SyncRecord.attempt_id, SyncRecord.id, SyncRecord.seq).where(
-                SyncRecord.attempt_id.in_(unread)
+        for attempt_id, rid, seq in (
+            session.connection()
+            .execute(
+                select(SyncRecord.attempt_id, SyncRecord.id, SyncRecord.seq).where(
+                    SyncRecord.attempt_id.in_(unread)
+                )
             )
-        ).all():
+            .all()
+        ):
             held[str(attempt_id)][seq] = str(rid)
-    for q_attempt, q_record, q_seq in session.execute(
-        select(
-            QuarantinedRecord.attempt_id, QuarantinedRecord.record_id, QuarantinedRecord.seq
-        ).where(QuarantinedRecord.attempt_id.in_(ids), QuarantinedRecord.record_id.is_not(None))
-    ).all():
+    for q_attempt, q_record, q_seq in (
+        session.connection()
+        .execute(
+            select(
+                QuarantinedRecord.attempt_id, QuarantinedRecord.record_id, QuarantinedRecord.seq
+            ).where(QuarantinedRecord.attempt_id.in_(ids), QuarantinedRecord.record_id.is_not(None))
+        )
+        .all()
+    ):
         if q_seq is not None:
             held[str(q_attempt)].setdefault(q_seq, str(q_record))
     missing: dict[str, list[int]] = {}
@@ -126,7 +138,7 @@ def _missing_seqs(
         return []
     low = max(start_seq, hwm)
     held = set(
-        session.scalars(
+        session.connection().scalars(
             select(SyncRecord.seq).where(
                 SyncRecord.workstation_id == workstation_id,
                 SyncRecord.seq > low,
@@ -136,7 +148,7 @@ def _missing_seqs(
     )
     held.update(
         seq
-        for seq in session.scalars(
+        for seq in session.connection().scalars(
             select(QuarantinedRecord.seq).where(
                 QuarantinedRecord.workstation_id == workstation_id,
                 QuarantinedRecord.seq > low,

@@ -122,14 +122,24 @@ def held_hashes(session: Session, record_ids: Sequence[str]) -> dict[str, str]:
     if not record_ids:
         return {}
     if is_postgres(session):
-        rows = session.execute(
-            text("SELECT id, content_hash FROM sync_records WHERE id = ANY(CAST(:ids AS uuid[]))"),
-            {"ids": list(record_ids)},
-        ).all()
+        rows = (
+            session.connection()
+            .execute(
+                text(
+                    "SELECT id, content_hash FROM sync_records WHERE id = ANY(CAST(:ids AS uuid[]))"
+                ),
+                {"ids": list(record_ids)},
+            )
+            .all()
+        )
     else:
-        rows = session.execute(
-            select(SyncRecord.id, SyncRecord.content_hash).where(SyncRecord.id.in_(record_ids))
-        ).all()
+        rows = (
+            session.connection()
+            .execute(
+                select(SyncRecord.id, SyncRecord.content_hash).where(SyncRecord.id.in_(record_ids))
+            )
+            .all()
+        )
     return {str(rid): content_hash for rid, content_hash in rows}
 
 
@@ -148,9 +158,9 @@ def insert_records(
         except IntegrityError as exc:  # an id or seq already held: the slower, exact path
             if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
                 raise
-        session.execute(_PG_STAGE_RECORDS)
+        session.connection().execute(_PG_STAGE_RECORDS)
         pg_copy.copy_lines(session, "sync_records_stage", RECORD_COLUMNS, lines)
-        inserted = session.execute(_PG_INSERT_STAGED, {"n": len(records)}).scalar()
+        inserted = session.connection().execute(_PG_INSERT_STAGED, {"n": len(records)}).scalar()
         return {r.id for r in records} if inserted is None else set(inserted)
     extra = {"workstation_id": ws, "batch_id": batch_id, "received_at": now}
     full = [_record_row(r, r.at) | extra for r in records]
@@ -216,7 +226,7 @@ def upsert_answers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     if is_postgres(session):
-        session.execute(_PG_UPSERT_ANSWERS, {"rows": _json_rows(rows)})
+        session.connection().execute(_PG_UPSERT_ANSWERS, {"rows": _json_rows(rows)})
         return
     statement = insert_for(session, ANSWERS)
     new, old = statement.excluded, ANSWERS.c
@@ -247,7 +257,7 @@ def replace_answers(
     Rows written online (endpoint 6, both seqs 0) are left alone unless a row replaces them.
     """
     if attempt_ids:
-        session.execute(
+        session.connection().execute(
             delete(AttemptQuestion).where(
                 AttemptQuestion.attempt_id.in_(attempt_ids),
                 or_(AttemptQuestion.answer_seq > 0, AttemptQuestion.time_seq > 0),
@@ -256,7 +266,7 @@ def replace_answers(
     if not rows:
         return
     if is_postgres(session):
-        session.execute(_PG_REPLACE_ANSWERS, {"rows": _json_rows(rows)})
+        session.connection().execute(_PG_REPLACE_ANSWERS, {"rows": _json_rows(rows)})
         return
     statement = insert_for(session, ANSWERS)
     statement = statement.on_conflict_do_update(
