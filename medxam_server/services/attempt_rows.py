@@ -14,8 +14,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from medxam_server.models import Attempt, utcnow
+from medxam_server.services import sync_store
 
 
 @dataclass(slots=True)
@@ -92,13 +94,18 @@ def load_attempts(session: Session, attempt_ids: Sequence[str]) -> dict[str, Att
     if not attempt_ids:
         return {}
     found = {}
-    rows = session.connection().execute(select(*_COLUMNS).where(Attempt.id.in_(attempt_ids)))
+    query = sync_store.statement_for(session, _attempts_by_id)
+    rows = session.connection().execute(query, {"ids": list(attempt_ids)})
     for values in rows:
         row = AttemptRow(**dict(zip(_NAMES, values, strict=True)))
         row.id = str(row.id)
         row.loaded = row.values()
         found[row.id] = row
     return found
+
+
+def _attempts_by_id(postgres: bool) -> Executable:
+    return select(*_COLUMNS).where(sync_store.any_of(Attempt.id, "ids", postgres))
 
 
 def insert_attempts(session: Session, attempts: Iterable[AttemptRow]) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from medxam_server.models import (
     MASK_LABELS,
@@ -174,26 +175,33 @@ def load_fold_records(session: Session, attempt_ids: Sequence[str]) -> dict[str,
     found: dict[str, list[FoldRecord]] = defaultdict(list)
     if not attempt_ids:
         return found
-    rows = (
-        session.connection()
-        .execute(
-            select(
-                SyncRecord.attempt_id,
-                SyncRecord.id,
-                SyncRecord.seq,
-                SyncRecord.kind,
-                SyncRecord.at,
-                SyncRecord.data,
-                SyncRecord.workstation_id,
-            )
-            .where(SyncRecord.attempt_id.in_(attempt_ids))
-            .order_by(SyncRecord.attempt_id, SyncRecord.seq)
-        )
-        .all()
-    )
+    query = sync_store.statement_for(session, _fold_records_of)
+    rows = session.connection().execute(query, {"ids": list(attempt_ids)}).all()
     for attempt_id, rid, seq, kind, at, data, ws in rows:
         found[str(attempt_id)].append(FoldRecord(str(rid), seq, kind, at, data, str(ws)))
     return found
+
+
+def _fold_records_of(postgres: bool) -> Executable:
+    return (
+        select(
+            SyncRecord.attempt_id,
+            SyncRecord.id,
+            SyncRecord.seq,
+            SyncRecord.kind,
+            SyncRecord.at,
+            SyncRecord.data,
+            SyncRecord.workstation_id,
+        )
+        .where(sync_store.any_of(SyncRecord.attempt_id, "ids", postgres))
+        .order_by(SyncRecord.attempt_id, SyncRecord.seq)
+    )
+
+
+def _exams_of_deliveries(postgres: bool) -> Executable:
+    return select(Delivery.id, Delivery.exam_id).where(
+        sync_store.any_of(Delivery.id, "ids", postgres)
+    )
 
 
 def rebuild_attempts(
@@ -214,9 +222,10 @@ def rebuild_attempts(
     exam_of = (
         {
             str(did): str(exam)
-            for did, exam in session.connection()
-            .execute(select(Delivery.id, Delivery.exam_id).where(Delivery.id.in_(delivery_ids)))
-            .all()
+            for did, exam in session.connection().execute(
+                sync_store.statement_for(session, _exams_of_deliveries),
+                {"ids": sorted(delivery_ids)},
+            )
         }
         if delivery_ids
         else {}

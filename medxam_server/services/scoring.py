@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Protocol
 
 from sqlalchemy import bindparam, select, update
@@ -54,13 +55,26 @@ class AttemptScore:
         return self.score_units - self.penalty_units
 
 
+OMITTED = QuestionScore(is_correct=None, points_awarded_units=0)
+
+
 def score_question(question: ScoringQuestion, answer: Sequence[str] | None) -> QuestionScore:
     """One question's outcome; ``single``/``true_false`` are the one-label case of sets."""
     if not answer:
-        return QuestionScore(is_correct=None, points_awarded_units=0)
-    if frozenset(answer) == question.key:
-        return QuestionScore(is_correct=True, points_awarded_units=question.points_units)
-    return QuestionScore(is_correct=False, points_awarded_units=-question.penalty_units)
+        return OMITTED
+    if len(answer) == 1 and len(question.key) == 1:  # the usual case, without building a set
+        correct = answer[0] in question.key
+    else:
+        correct = frozenset(answer) == question.key
+    if correct:
+        return _outcome(True, question.points_units)
+    return _outcome(False, -question.penalty_units)
+
+
+@lru_cache(maxsize=4096)
+def _outcome(is_correct: bool, points_awarded_units: int) -> QuestionScore:
+    """Outcomes are immutable and few per exam: shared, not created per answer."""
+    return QuestionScore(is_correct, points_awarded_units)
 
 
 def score_answers(

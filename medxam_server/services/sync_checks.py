@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from medxam_server.models import Delivery, GroupMember, Taker
+from medxam_server.services import sync_store
 from medxam_server.services.attempt_rows import AttemptRow
 from medxam_server.services.attempt_sync import ExamCache
 from medxam_server.services.exam_questions import answer_problem
@@ -58,6 +60,24 @@ def check_against_database(
     return verdicts
 
 
+def _deliveries(postgres: bool) -> Executable:
+    return select(Delivery.id, Delivery.exam_id, Delivery.group_id).where(
+        sync_store.any_of(Delivery.id, "ids", postgres)
+    )
+
+
+def _takers(postgres: bool) -> Executable:
+    return select(Taker.id).where(sync_store.any_of(Taker.id, "ids", postgres))
+
+
+def _memberships(postgres: bool) -> Executable:
+    """Every membership of these takers in these groups (a few more pairs than asked)."""
+    return select(GroupMember.group_id, GroupMember.taker_id).where(
+        sync_store.any_of(GroupMember.group_id, "groups", postgres),
+        sync_store.any_of(GroupMember.taker_id, "takers", postgres),
+    )
+
+
 def _check_starts(
     session: Session,
     starts: Sequence[ValidRecord],
@@ -67,33 +87,22 @@ def _check_starts(
     """Verdicts for start records; attempt id -> exam id for the acceptable ones."""
     delivery_ids = {str(r.data["delivery_id"]).lower() for r in starts}
     taker_ids = {str(r.data["taker_id"]).lower() for r in starts}
+    connection = session.connection()
+    query = sync_store.statement_for(session, _deliveries)
     deliveries = {
         str(did): (str(exam), str(group))
-        for did, exam, group in session.connection()
-        .execute(
-            select(Delivery.id, Delivery.exam_id, Delivery.group_id).where(
-                Delivery.id.in_(delivery_ids)
-            )
-        )
-        .all()
+        for did, exam, group in connection.execute(query, {"ids": sorted(delivery_ids)})
     }
-    takers = {
-        str(t)
-        for t in session.connection().scalars(select(Taker.id).where(Taker.id.in_(taker_ids)))
-    }
-    pairs = {(deliveries[d][1], t) for d in delivery_ids if d in deliveries for t in taker_ids}
+    query = sync_store.statement_for(session, _takers)
+    takers = {str(t) for t in connection.scalars(query, {"ids": sorted(taker_ids)})}
+    groups = sorted({group for _, group in deliveries.values()})
+    query = sync_store.statement_for(session, _memberships)
     members = (
         {
             (str(g), str(t))
-            for g, t in session.connection()
-            .execute(
-                select(GroupMember.group_id, GroupMember.taker_id).where(
-                    tuple_(GroupMember.group_id, GroupMember.taker_id).in_(sorted(pairs))
-                )
-            )
-            .all()
+            for g, t in connection.execute(query, {"groups": groups, "takers": sorted(takers)})
         }
-        if pairs
+        if groups and takers
         else set()
     )
     exam_of: dict[str, str] = {}

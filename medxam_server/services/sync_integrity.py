@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from medxam_server.models import IntegrityAlert, QuarantinedRecord, SyncRecord
+from medxam_server.services import sync_store
 from medxam_server.services.attempt_rows import AttemptRow
 from medxam_server.services.fold import ENDING_KINDS, Fact
 from medxam_server.services.receipts import records_digest
@@ -41,24 +43,40 @@ def attempt_records(session: Session, attempt_ids: Sequence[str]) -> dict[str, A
     """Attempt id -> its record count and marker seqs (one query)."""
     if not attempt_ids:
         return {}
-    lowest = [
-        func.min(case((SyncRecord.kind == kind, SyncRecord.seq), else_=None))
-        for kind in MARKER_KINDS
-    ]
-    rows = (
-        session.connection()
-        .execute(
-            select(SyncRecord.attempt_id, func.count(), *lowest)
-            .where(SyncRecord.attempt_id.in_(attempt_ids))
-            .group_by(SyncRecord.attempt_id)
-        )
-        .all()
-    )
+    query = sync_store.statement_for(session, _counts_and_markers)
+    rows = session.connection().execute(query, {"ids": list(attempt_ids)}).all()
     found = {}
     for attempt_id, count, *seqs in rows:
         markers = {k: int(s) for k, s in zip(MARKER_KINDS, seqs, strict=True) if s is not None}
         found[str(attempt_id)] = AttemptRecords(int(count), markers)
     return found
+
+
+def _counts_and_markers(postgres: bool) -> Executable:
+    lowest = [
+        func.min(case((SyncRecord.kind == kind, SyncRecord.seq), else_=None))
+        for kind in MARKER_KINDS
+    ]
+    return (
+        select(SyncRecord.attempt_id, func.count(), *lowest)
+        .where(sync_store.any_of(SyncRecord.attempt_id, "ids", postgres))
+        .group_by(SyncRecord.attempt_id)
+    )
+
+
+def _records_of(postgres: bool) -> Executable:
+    return select(SyncRecord.attempt_id, SyncRecord.id, SyncRecord.seq).where(
+        sync_store.any_of(SyncRecord.attempt_id, "ids", postgres)
+    )
+
+
+def _quarantined_of(postgres: bool) -> Executable:
+    return select(
+        QuarantinedRecord.attempt_id, QuarantinedRecord.record_id, QuarantinedRecord.seq
+    ).where(
+        sync_store.any_of(QuarantinedRecord.attempt_id, "ids", postgres),
+        QuarantinedRecord.record_id.is_not(None),
+    )
 
 
 def check_integrity(
@@ -81,26 +99,13 @@ def check_integrity(
         for record in kept.get(attempt_id, ()):
             held[attempt_id][record.seq] = record.id
     unread = [aid for aid in ids if aid not in kept]
+    connection = session.connection()
     if unread:
-        for attempt_id, rid, seq in (
-            session.connection()
-            .execute(
-                select(SyncRecord.attempt_id, SyncRecord.id, SyncRecord.seq).where(
-                    SyncRecord.attempt_id.in_(unread)
-                )
-            )
-            .all()
-        ):
+        query = sync_store.statement_for(session, _records_of)
+        for attempt_id, rid, seq in connection.execute(query, {"ids": unread}).all():
             held[str(attempt_id)][seq] = str(rid)
-    for q_attempt, q_record, q_seq in (
-        session.connection()
-        .execute(
-            select(
-                QuarantinedRecord.attempt_id, QuarantinedRecord.record_id, QuarantinedRecord.seq
-            ).where(QuarantinedRecord.attempt_id.in_(ids), QuarantinedRecord.record_id.is_not(None))
-        )
-        .all()
-    ):
+    query = sync_store.statement_for(session, _quarantined_of)
+    for q_attempt, q_record, q_seq in connection.execute(query, {"ids": ids}).all():
         if q_seq is not None:
             held[str(q_attempt)].setdefault(q_seq, str(q_record))
     missing: dict[str, list[int]] = {}

@@ -9,19 +9,23 @@ multi-row ``INSERT ... ON CONFLICT`` does the same job.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import case, delete, or_, select, text
+from sqlalchemy import any_, bindparam, case, delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import ColumnElement
 
 from medxam_server.models import AttemptQuestion, SyncRecord
 from medxam_server.services import pg_copy
 from medxam_server.services.sync_validation import ValidRecord
 
+T = TypeVar("T")
 UNIQUE_VIOLATION = "23505"
 RECORDS = SyncRecord.__table__
 ANSWERS = AttemptQuestion.__table__
@@ -111,6 +115,28 @@ def _json_default(value: Any) -> Any:
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def any_of(
+    column: ColumnElement[Any] | QueryableAttribute[Any], name: str, postgres: bool
+) -> ColumnElement[bool]:
+    """``column IN :name`` for a list parameter. On PostgreSQL it is ``= ANY(array)``: the
+    statement text is the same whatever the list's length, so SQLAlchemy need not expand
+    it on every call and psycopg prepares it once (B4)."""
+    if postgres:
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def statement_for(session: Session, build: Callable[[bool], T]) -> T:
+    """The statement ``build(postgres)`` makes for this session's database, built once
+    per process: ingest's hot queries are not rebuilt for every batch."""
+    return _built(build, is_postgres(session))  # type: ignore[no-any-return]
+
+
+@cache
+def _built(build: Callable[[bool], Any], postgres: bool) -> Any:
+    return build(postgres)
 
 
 def insert_for(session: Session, table: Any) -> Any:
@@ -258,10 +284,7 @@ def replace_answers(
     """
     if attempt_ids:
         session.connection().execute(
-            delete(AttemptQuestion).where(
-                AttemptQuestion.attempt_id.in_(attempt_ids),
-                or_(AttemptQuestion.answer_seq > 0, AttemptQuestion.time_seq > 0),
-            )
+            statement_for(session, _delete_synced_answers), {"ids": list(attempt_ids)}
         )
     if not rows:
         return
@@ -275,6 +298,13 @@ def replace_answers(
     )
     full = [{"is_correct": None, "points_awarded_units": None, **r} for r in rows]
     session.connection().execute(statement, full)
+
+
+def _delete_synced_answers(postgres: bool) -> Executable:
+    return delete(AttemptQuestion).where(
+        any_of(AttemptQuestion.attempt_id, "ids", postgres),
+        or_(AttemptQuestion.answer_seq > 0, AttemptQuestion.time_seq > 0),
+    )
 
 
 def insert_new_answers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
