@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from medxam_server.api.deps import AdminDep, SessionDep
-from medxam_server.services import results, results_export
+from medxam_server.services import results_export
 
 router = APIRouter(prefix="/deliveries", tags=["results"])
 
@@ -107,9 +108,7 @@ def delivery_results(delivery_id: str, session: SessionDep, _admin: AdminDep) ->
     """The results summary: statistics over finished attempts, items, attempts."""
     # Checked once against the model and written straight to JSON: with thousands of
     # attempts, FastAPI's response_model pass would validate and convert it all again.
-    summary = DeliveryResults.model_validate(
-        results.delivery_results(session, delivery_id=delivery_id)
-    )
+    summary = DeliveryResults.model_validate(_summary(session, delivery_id))
     return Response(summary.model_dump_json(by_alias=True), media_type="application/json")
 
 
@@ -128,7 +127,7 @@ def delivery_results_csv(
     table: Annotated[Literal["attempts", "items"], Query()] = "attempts",
 ) -> Response:
     """The attempts table or the item table of the results summary as CSV."""
-    summary = results.delivery_results(session, delivery_id=delivery_id)
+    summary = _summary(session, delivery_id)
     body = (
         results_export.attempts_csv(summary)
         if table == "attempts"
@@ -140,3 +139,12 @@ def delivery_results_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _summary(session: Session, delivery_id: str) -> dict[str, Any]:
+    """The results service's summary. It is imported here, on the first results request:
+    with it come NumPy and the statistics, which ingest never needs, so a server process
+    that only ingests stays smaller (B7's server half)."""
+    from medxam_server.services import results
+
+    return results.delivery_results(session, delivery_id=delivery_id)
