@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from medxam_desktop.domain.content import ExamContent, Question
+from medxam_desktop.domain.display_order import ShownQuestion, arrange
 from medxam_desktop.errors import MedXamError, StoreWriteError, user_message
 from medxam_desktop.ui.candidate.store_port import AnswerLike, ExamStore
 from medxam_desktop.ui.tasks import run_on_store
@@ -71,7 +72,9 @@ class ExamSession(QObject):
         super().__init__()
         self._store = store
         self.attempt_id = attempt_id
-        self.questions: tuple[Question, ...] = content.questions
+        # Rows are positions on screen: this attempt's order (domain/display_order.py).
+        self.shown: tuple[ShownQuestion, ...] = arrange(content, attempt_id)
+        self.questions: tuple[Question, ...] = tuple(s.question for s in self.shown)
         self.states = [QuestionState() for _ in self.questions]
         self.row = 0
         self.is_loaded = False
@@ -91,6 +94,10 @@ class ExamSession(QObject):
     @property
     def question(self) -> Question:
         return self.questions[self.row]
+
+    @property
+    def shown_question(self) -> ShownQuestion:
+        return self.shown[self.row]
 
     @property
     def state(self) -> QuestionState:
@@ -162,7 +169,10 @@ class ExamSession(QObject):
         return True
 
     def choose(self, label: str) -> None:
-        """A–E or a click: single choice replaces, multiple choice toggles."""
+        """A–E or a click: single choice replaces, multiple choice toggles.
+
+        ``label`` is the option's own label (never the letter on screen); a multiple
+        answer keeps the package's option order, whatever order the screen shows."""
         if self.finished or not self.is_loaded or label not in self.question.labels:
             return
         state = self.state

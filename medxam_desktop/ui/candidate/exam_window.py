@@ -4,6 +4,10 @@
 Everything that touches the store goes through ``ExamSession`` (the single store worker);
 the window only draws. The keys are in ``exam_keys.py``. The window closes only with the
 proctor's PIN (``verify_pin``), or once the exam is submitted.
+
+Rows (navigator boxes, "Question 3 of 40", the review list) are positions on screen, in
+the attempt's own order when the exam shuffles (``domain/display_order.py``); answers and
+time are kept by question id and the options' own labels.
 """
 
 from __future__ import annotations
@@ -110,11 +114,12 @@ class ExamWindow(QMainWindow):
         self.error_banner = SaveErrorBanner(self)
         self.time_warning = named(QLabel(self), "timeWarning", "Time warning")
         self.time_warning.hide()
-        self.navigator_model = ExamNavigatorModel([q.id for q in self.content.questions], self)
+        questions = self.session.questions  # in this attempt's order on screen
+        self.navigator_model = ExamNavigatorModel([q.id for q in questions], self)
         self.navigator = NavigatorView(self)
         self.navigator.setModel(self.navigator_model)
         self.question_view = QuestionView(self.content.media, self)
-        most = max((len(q.options) for q in self.content.questions), default=0)
+        most = max((len(q.options) for q in questions), default=0)
         self.options = OptionList(most, self)
         self.actions_bar = ActionBar(self)
         exam_page = named(QWidget(self), "questionPage", "Question")
@@ -190,15 +195,16 @@ class ExamWindow(QMainWindow):
         self.session.go_to(self.session.row - 1)
 
     def _show_question(self, row: int) -> None:
-        question = self.content.questions[row]
+        shown = self.session.shown[row]
+        question, count = shown.question, len(self.session.questions)
         state = self.session.states[row]
-        heading = f"Question {row + 1} of {len(self.content.questions)}"
+        heading = f"Question {row + 1} of {count}"
         self.header.position.setText(heading)
         self.question_view.show_stem(question.id, question.stem, heading=heading)
-        self.options.show_question(question, answer=state.answer, struck=frozenset(state.struck))
+        self.options.show_question(shown, answer=state.answer, struck=frozenset(state.struck))
         self.actions_bar.show_flag(state.flagged)
         self.actions_bar.previous.setEnabled(row > 0)
-        self.actions_bar.next.setEnabled(row < len(self.content.questions) - 1)
+        self.actions_bar.next.setEnabled(row < count - 1)
         self.navigator_model.update_entry(row, seen=True)
         self.navigator_model.set_current(row)
         self.navigator.show_row(row)
@@ -209,9 +215,10 @@ class ExamWindow(QMainWindow):
 
     def _prepare_neighbours(self) -> None:
         """Idle time: make the next and previous stems ready to show."""
+        questions = self.session.questions
         for row in (self.session.row + 1, self.session.row - 1):
-            if 0 <= row < len(self.content.questions):
-                question = self.content.questions[row]
+            if 0 <= row < len(questions):
+                question = questions[row]
                 self.question_view.prepare(question.id, question.stem)
 
     def _question_state_changed(self, row: int) -> None:
@@ -228,12 +235,10 @@ class ExamWindow(QMainWindow):
             self.actions_bar.show_flag(state.flagged)
 
     def choose_by_key(self, index: int) -> None:
-        question = self.session.question
-        letter = "ABCDE"[index]
-        if letter in question.labels:
-            self.session.choose(letter)
-        elif index < len(question.options):
-            self.session.choose(question.options[index].label)
+        """A–E: the option shown with that letter (its own label is what is recorded)."""
+        label = self.session.shown_question.label_for_key(index)
+        if label is not None:
+            self.session.choose(label)
 
     def strike_focused(self) -> None:
         label = self.options.focused_label()
@@ -308,7 +313,7 @@ class ExamWindow(QMainWindow):
 
     # -- time -------------------------------------------------------------------------------
     def _loaded(self, remaining_ms: int) -> None:
-        for row in range(len(self.content.questions)):
+        for row in range(len(self.session.questions)):
             self._question_state_changed(row)
         self._show_question(self.session.row)
         self.options.move_focus(0)

@@ -11,11 +11,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QContextMenuEvent, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from medxam_desktop.domain.content import Question
+from medxam_desktop.domain.display_order import ShownQuestion
 
 
 class OptionButton(QPushButton):
-    """One option: "A" and its text (wrapped); checked when chosen, struck when ruled out."""
+    """One option: its letter on screen ("A") and its text (wrapped); checked when chosen,
+    struck when ruled out. ``label`` is the option's own label, which is what is chosen."""
 
     strike_requested = Signal(str)
     chosen_by_key = Signal(str)
@@ -43,15 +44,17 @@ class OptionButton(QPushButton):
         layout.addWidget(self._letter)
         layout.addWidget(self._text, 1)
 
-    def show_option(self, label: str, text: str, *, chosen: bool, struck: bool) -> None:
+    def show_option(
+        self, label: str, text: str, *, letter: str, chosen: bool, struck: bool
+    ) -> None:
         self.label = label
-        if (label, text) != self._shown:
-            self._shown = (label, text)
-            self._letter.setText(f"{label}.")
-            self._letter.setAccessibleName(f"Option {label}")
+        if (letter, text) != self._shown:
+            self._shown = (letter, text)
+            self._letter.setText(f"{letter}.")
+            self._letter.setAccessibleName(f"Option {letter}")
             self._text.setText(text)
-            self._text.setAccessibleName(text or f"Option {label}")
-            self.setAccessibleName(f"Option {label}: {text}")
+            self._text.setAccessibleName(text or f"Option {letter}")
+            self.setAccessibleName(f"Option {letter}: {text}")
         self.setChecked(chosen)
         self.set_struck(struck)
 
@@ -98,7 +101,8 @@ class OptionButton(QPushButton):
 
 
 class OptionList(QWidget):
-    """The options of the question on screen; emits which label was chosen or struck."""
+    """The options of the question on screen, in the attempt's order; emits which option
+    (by its own label) was chosen or struck."""
 
     chosen = Signal(str)
     strike_toggled = Signal(str)
@@ -120,13 +124,14 @@ class OptionList(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
     def show_question(
-        self, question: Question, *, answer: tuple[str, ...], struck: frozenset[str]
+        self, shown: ShownQuestion, *, answer: tuple[str, ...], struck: frozenset[str]
     ) -> None:
-        count = len(question.options)
-        for button, option in zip(self.buttons, question.options, strict=False):
+        count = len(shown.options)
+        for button, option in zip(self.buttons, shown.options, strict=False):
             button.show_option(
                 option.label,
                 option.text,
+                letter=option.letter,
                 chosen=option.label in answer,
                 struck=option.label in struck,
             )
