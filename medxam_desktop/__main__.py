@@ -19,18 +19,36 @@ _SUBCOMMANDS = ("sync", "status", "export-bundle")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="medxam-desktop", description="MedXam exam workstation")
     parser.add_argument("--version", action="version", version=f"medxam-desktop {__version__}")
+    _add_location_options(parser)
+    return parser
+
+
+def _add_location_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--server-url",
         default=None,
         help=f"server to sync with (default: $MEDXAM_SERVER_URL or {DEFAULT_SERVER_URL})",
     )
     parser.add_argument("--data-dir", default=None, help="where the local store lives")
-    return parser
+
+
+def subcommand(arguments: Sequence[str]) -> str | None:
+    """The subcommand (sync, status, export-bundle) when the first positional argument
+    names one; ``None`` for the window. An option's value is never taken for a
+    subcommand (``--data-dir status`` is a data directory called "status")."""
+    parser = argparse.ArgumentParser(prog="medxam-desktop", add_help=False, exit_on_error=False)
+    _add_location_options(parser)
+    parser.add_argument("command", nargs="?")
+    try:
+        known, _rest = parser.parse_known_args(list(arguments))
+    except argparse.ArgumentError:
+        return None  # e.g. "--data-dir" with no value: the window's parser says so
+    return known.command if known.command in _SUBCOMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if any(word in _SUBCOMMANDS for word in arguments if not word.startswith("-")):
+    if subcommand(arguments) is not None:
         from medxam_desktop.cli import main as run_command  # no Qt for scripted sync
 
         return run_command(arguments)
