@@ -244,12 +244,23 @@ def _quarantine(
     results: list[dict[str, Any]],
     now: datetime,
 ) -> None:
+    """Answer the rejections and keep them, with an alert for a conflict. A rejected
+    record the workstation sends again (after a lost answer or a server restore) is
+    answered the same but kept, and alerted, once."""
     rows, alerts = [], []
+    kept = sync_store.quarantined(
+        session, batch.workstation_id, sorted({r.record_id for _, r in rejected if r.record_id})
+    )
     for index, rejection in rejected:
         result: dict[str, Any] = {"id": rejection.record_id, "status": "rejected"}
         result["reason"] = rejection.reason
         result["detail"] = rejection.detail
         results[index] = result
+        payload = batch.records[index]
+        copies = kept.setdefault((rejection.record_id, rejection.reason), [])
+        if rejection.record_id is not None and payload in copies:
+            continue
+        copies.append(payload)
         rows.append(
             {
                 "record_id": rejection.record_id,
@@ -259,7 +270,7 @@ def _quarantine(
                 "attempt_id": rejection.attempt_id,
                 "reason": rejection.reason,
                 "detail": rejection.detail,
-                "payload": batch.records[index],
+                "payload": payload,
                 "received_at": now,
             }
         )

@@ -21,7 +21,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import ColumnElement
 
-from medxam_server.models import AttemptQuestion, SyncRecord
+from medxam_server.models import AttemptQuestion, QuarantinedRecord, SyncRecord
 from medxam_server.services import pg_copy
 from medxam_server.services.sync_validation import ValidRecord
 
@@ -167,6 +167,30 @@ def held_hashes(session: Session, record_ids: Sequence[str]) -> dict[str, str]:
             .all()
         )
     return {str(rid): content_hash for rid, content_hash in rows}
+
+
+def quarantined(
+    session: Session, workstation_id: str, record_ids: Sequence[str]
+) -> dict[tuple[str | None, str], list[Any]]:
+    """(record id, reason) -> the payloads already quarantined for them from this
+    workstation."""
+    if not record_ids:
+        return {}
+    query = statement_for(session, _quarantined_payloads)
+    found: dict[tuple[str | None, str], list[Any]] = {}
+    rows = session.connection().execute(query, {"ws": workstation_id, "ids": list(record_ids)})
+    for record_id, reason, payload in rows:
+        found.setdefault((record_id, reason), []).append(payload)
+    return found
+
+
+def _quarantined_payloads(postgres: bool) -> Executable:
+    return select(
+        QuarantinedRecord.record_id, QuarantinedRecord.reason, QuarantinedRecord.payload
+    ).where(
+        QuarantinedRecord.workstation_id == bindparam("ws"),
+        any_of(QuarantinedRecord.record_id, "ids", postgres),
+    )
 
 
 def insert_records(

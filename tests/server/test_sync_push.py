@@ -134,6 +134,16 @@ def test_conflicting_duplicates_and_reused_seqs_are_rejected_and_alerted(
     assert count(app, SyncRecord) == 2
     assert count(app, IntegrityAlert) == 2
     assert count(app, QuarantinedRecord) == 2
+    # Sent again (a lost answer, a server restore): answered the same, kept and alerted once.
+    for _ in range(2):
+        again = push(client, proctor, ws.id, [forged, reused_seq])
+        assert again.json()["results"] == response.json()["results"]
+    assert count(app, IntegrityAlert) == 2
+    assert count(app, QuarantinedRecord) == 2
+    other_forgery = {**original, "data": {**original["data"], "answer": ["C"]}}
+    assert statuses(push(client, proctor, ws.id, [other_forgery])) == ["rejected"]
+    assert count(app, IntegrityAlert) == 3
+    assert count(app, QuarantinedRecord) == 3
 
 
 def test_f5_an_invalid_record_is_quarantined_and_the_rest_flows(
@@ -158,6 +168,15 @@ def test_f5_an_invalid_record_is_quarantined_and_the_rest_flows(
         kept = session.scalars(select(QuarantinedRecord)).all()
         assert {q.record_id for q in kept} == {results[i]["id"] for i in (1, 3, 4)}
         assert all(q.payload["attempt_id"] == attempt_id for q in kept)
+    resent = push(client, proctor, ws.id, ws.records)  # with a new key: kept once
+    assert [r.get("reason") for r in resent.json()["results"]] == [
+        None,
+        "unknown_option",
+        None,
+        "malformed",
+        "unknown_field",
+    ]
+    assert count(app, QuarantinedRecord) == 3
     later = ws.answer(attempt_id, q1, ["B"])
     assert statuses(push(client, proctor, ws.id, [later])) == ["accepted"]
     assert answers(client, proctor, attempt_id)[q1][0] == ["B"]
