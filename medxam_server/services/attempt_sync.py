@@ -157,6 +157,9 @@ def fold_batch(
         and "attempt.finished" in held.get(aid, NONE_HELD).markers
     ]
     missing = check_integrity(session, finished, ctx.high_water_mark, known)
+    # Attempts created by this batch are inserted last, integrity and all, so each is
+    # written once; the others are updated where they changed.
+    insert_attempts(session, [a for a in attempts.values() if a.loaded is None])
     write_changed(session, attempts.values())
     session.flush()
     return [
@@ -210,7 +213,10 @@ def rebuild_attempts(
     records: Mapping[str, Sequence[Fact]],
     attempts: Mapping[str, AttemptRow],
 ) -> dict[str, AttemptRow]:
-    """Rebuild (or create) attempts from all their records; those that exist afterwards."""
+    """Rebuild (or create) attempts from all their records; those that exist afterwards.
+
+    A created attempt (``loaded`` None) is not inserted here: ``fold_batch`` does, once its
+    integrity is known."""
     starts = {}
     for attempt_id, recs in records.items():
         start = min(
@@ -232,7 +238,6 @@ def rebuild_attempts(
     )
     rebuilt: dict[str, AttemptRow] = {}
     existing: list[str] = []  # rebuilt attempts that may have answer rows already
-    created: list[AttemptRow] = []
     answer_rows: list[dict[str, Any]] = []  # of existing attempts
     new_answer_rows: list[dict[str, Any]] = []  # of attempts created here
     for attempt_id, start in starts.items():
@@ -269,11 +274,9 @@ def rebuild_attempts(
                 digest=None,
                 receipt_code=None,
             )
-            created.append(attempt)
         rows = _apply_fold(attempt, folded, questions, ctx.secret)
         (answer_rows if attempt_id in attempts else new_answer_rows).extend(rows)
         rebuilt[attempt_id] = attempt
-    insert_attempts(session, created)
     sync_store.insert_new_answers(session, new_answer_rows)
     sync_store.replace_answers(session, sorted(existing), answer_rows)
     return rebuilt
