@@ -9,7 +9,6 @@ savepoint with a fallback (``sync_store.insert_records``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
@@ -24,21 +23,6 @@ def json_text(text: str) -> str:
     """JSON text as a COPY field: JSON escapes every control character, so only its
     backslashes need doubling."""
     return text.replace("\\", "\\\\")
-
-
-_LABELS: dict[tuple[str, ...], str] = {}
-
-
-def labels_field(labels: Sequence[str]) -> str:
-    """An answer (a list of option labels) as a COPY ``jsonb`` field; the few distinct
-    answers of an exam are encoded once."""
-    key = tuple(labels)
-    found = _LABELS.get(key)
-    if found is None:
-        found = json_text(json.dumps(list(key), separators=(",", ":"), ensure_ascii=False))
-        if len(_LABELS) < 4096:
-            _LABELS[key] = found
-    return found
 
 
 def copy_lines(session: Session, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from medxam_server.models import AttemptQuestion, QuarantinedRecord, SyncRecord
 from medxam_server.services import pg_copy
-from medxam_server.services.sync_validation import ValidRecord
+from medxam_server.services.sync_validation import ValidRecord, labels_json
 
 T = TypeVar("T")
 UNIQUE_VIOLATION = "23505"
@@ -350,12 +350,20 @@ def _answer_lines(rows: Sequence[dict[str, Any]]) -> Iterator[str]:
         points = row.get("points_awarded_units")
         yield (
             f"{row['attempt_id']}\t{row['question_id']}\t{row['position']}\t"
-            f"{pg_copy.labels_field(row['answer'])}\t{row['answer_mask']}\t"
+            f"{_answer_text(row['answer'])}\t{row['answer_mask']}\t"
             f"{answered.isoformat() if answered else null}\t{'t' if row['flagged'] else 'f'}\t"
             f"{row['answer_seq']}\t{row['time_spent_ms']}\t{row['time_seq']}\t"
             f"{null if correct is None else 't' if correct else 'f'}\t"
             f"{null if points is None else points}\n"
         )
+
+
+def _answer_text(labels: list[str]) -> str:
+    """An answer row's labels as a COPY field (they were checked on arrival)."""
+    text = labels_json(labels)
+    if text is None:
+        raise ValueError(f"not a list of option labels: {labels!r}")
+    return pg_copy.json_text(text)
 
 
 def insert_rows(session: Session, table: Any, rows: Sequence[dict[str, Any]]) -> None:

@@ -45,11 +45,6 @@ class ValidRecord:
     content_hash: str  # SHA-256 of the canonical JSON of the record as sent
     data_json: str  # the canonical JSON of ``data`` (what is stored)
 
-    @property
-    def at_text(self) -> str:
-        """``at`` in the ISO form the database parses (what the rows are sent as)."""
-        return self.at.isoformat()
-
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
@@ -215,6 +210,22 @@ _ANSWER_SAVED_KEYS = frozenset({"question_id", "answer", "time_spent_ms", "flagg
 _LABELS_JSON: dict[tuple[str, ...], str] = {}
 
 
+def labels_json(labels: list[Any]) -> str | None:
+    """The canonical JSON of an answer (a list of option labels), or None when it is not
+    one; the few distinct answers of an exam are encoded once."""
+    try:  # an answer seen before is a valid one: only lists of labels are cached
+        found = _LABELS_JSON.get(tuple(labels))
+    except TypeError:  # an unhashable label
+        return None
+    if found is None:
+        if not _is_labels(labels):
+            return None
+        found = _CANONICAL.encode(labels)
+        if len(_LABELS_JSON) < 4096:
+            _LABELS_JSON[tuple(labels)] = found
+    return found
+
+
 def _answer_saved_json(data: dict[str, Any]) -> str | None:
     """The canonical JSON of the usual ``answer.saved`` data (all four fields, each as
     ``KIND_FIELDS`` asks), checked and written in one go; None for anything else, which
@@ -232,16 +243,9 @@ def _answer_saved_json(data: dict[str, Any]) -> str | None:
         and type(labels) is list
     ):
         return None
-    try:  # an answer seen before is a valid one: only strings were ever cached
-        answer = _LABELS_JSON.get(tuple(labels))
-    except TypeError:  # an unhashable label
-        return None
+    answer = labels_json(labels)
     if answer is None:
-        if not _is_labels(labels):
-            return None
-        answer = _CANONICAL.encode(labels)
-        if len(_LABELS_JSON) < 4096:
-            _LABELS_JSON[tuple(labels)] = answer
+        return None
     return (
         f'{{"answer":{answer},"flagged":{"true" if flagged else "false"},'
         f'"question_id":"{question_id}","time_spent_ms":{ms}}}'
