@@ -9,6 +9,9 @@ outboxes of its own workstations batch after batch, in order. The baseline, in t
 run, is a psycopg ``executemany`` upsert of the same records straight into a copy of the
 ``sync_records`` table, one transaction per 1000 rows.
 
+The line also gives the CPU time per batch of the server's processes and of the
+database's backends during the push (``/proc``): on a shared machine whose speed varies
+from minute to minute, a firmer figure for comparing code than the rate.
 ``ingest_run`` is also the server half of B7: the server's memory (every process of it)
 is sampled while it ingests.
 """
@@ -22,7 +25,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +35,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from bench.procstats import CpuMeter, RssSampler, postgres_backend_pids, tree_pids
 from bench.report import line
 from medxam_server.config import normalise_database_url
 from medxam_server.db import make_engine, transaction
@@ -257,7 +260,13 @@ class IngestRun:
     records: int
     seconds: float
     server_peak_rss_mb: float  # all of the server's processes together
+    server_cpu_s: float  # CPU time of the server's processes during the push
+    postgres_cpu_s: float  # CPU time of the database's backends during the push
     baseline_seconds: float | None
+
+    @property
+    def batches(self) -> int:
+        return -(-self.records // BATCH)
 
 
 def ingest_run(attempts: int = ATTEMPTS, *, baseline: bool = True) -> IngestRun:
@@ -279,67 +288,28 @@ def ingest_run(attempts: int = ATTEMPTS, *, baseline: bool = True) -> IngestRun:
             server = _start_server(url, port, data_dir)
             _wait_healthy(f"http://127.0.0.1:{port}")
             headers = _sign_in(f"http://127.0.0.1:{port}")
-            with RssSampler(server.pid) as memory:
+            server_pid = server.pid
+            server_cpu = CpuMeter(lambda: tree_pids(server_pid))
+            postgres_cpu = CpuMeter(lambda: postgres_backend_pids(name))
+            with RssSampler(server.pid) as memory, server_cpu, postgres_cpu:
                 elapsed, accepted = _push_all(f"http://127.0.0.1:{port}", bodies, headers)
         if accepted != total:
             raise RuntimeError(f"only {accepted} of {total} records were accepted")
         baseline_seconds = _baseline(url, outboxes) if baseline else None
-        return IngestRun(total, elapsed, memory.peak_mb, baseline_seconds)
+        return IngestRun(
+            total,
+            elapsed,
+            memory.peak_mb,
+            server_cpu.seconds,
+            postgres_cpu.seconds,
+            baseline_seconds,
+        )
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
         with psycopg.connect(admin_url, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
-
-
-class RssSampler:
-    """The peak of the summed resident memory of a process and its children (Linux
-    ``/proc``), sampled every 50 ms in a thread while the ``with`` block runs. Shared
-    library pages count once per process, so the sum errs on the high side."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.peak_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            self.peak_mb = max(self.peak_mb, _tree_rss_mb(self.pid))
-            if self._stop.wait(0.05):
-                return
-
-
-def _tree_rss_mb(root: int) -> float:
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text(encoding="ascii", errors="replace")
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        pid = int(entry.name)
-        parents[pid] = int(fields.get("PPid", "0").strip() or 0)
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
-    tree, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
-        tree.update(children)
-        frontier.extend(children)
-    return sum(rss.get(pid, 0) for pid in tree) / 1024
 
 
 def main() -> None:
@@ -357,6 +327,8 @@ def main() -> None:
             "records": run.records,
             "workers": WORKERS,
             "clients": CLIENTS,
+            "server_cpu_ms_per_batch": run.server_cpu_s * 1000 / run.batches,
+            "postgres_cpu_ms_per_batch": run.postgres_cpu_s * 1000 / run.batches,
             "server_peak_rss_mb": run.server_peak_rss_mb,
         }
         print(line("B4", figures, TARGET, passed), flush=True)
