@@ -17,6 +17,7 @@ caller commits before answering (rule 1). Steps, all set-based:
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -39,7 +40,12 @@ from medxam_server.models import (
 from medxam_server.services import attempt_sync, batch_receipt, sync_checks, sync_store
 from medxam_server.services.attempt_rows import load_attempts
 from medxam_server.services.errors import Conflict, Invalid
-from medxam_server.services.sync_validation import Rejection, ValidRecord, validate_record
+from medxam_server.services.sync_validation import (
+    Rejection,
+    ValidRecord,
+    has_nul,
+    validate_record,
+)
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +262,7 @@ def _quarantine(
         result["reason"] = rejection.reason
         result["detail"] = rejection.detail
         results[index] = result
-        payload = batch.records[index]
+        payload = _storable(batch.records[index])
         copies = kept.setdefault((rejection.record_id, rejection.reason), [])
         if rejection.record_id is not None and payload in copies:
             continue
@@ -287,6 +293,17 @@ def _quarantine(
             )
     sync_store.insert_rows(session, QuarantinedRecord.__table__, rows)
     sync_store.insert_rows(session, IntegrityAlert.__table__, alerts)
+
+
+def _storable(payload: Any) -> Any:
+    """The payload as quarantine can keep it: PostgreSQL's jsonb cannot hold the NUL
+    character, nor a lone surrogate, so a payload with either is kept as its JSON text."""
+    text_form = json.dumps(payload, ensure_ascii=False)
+    try:
+        text_form.encode()
+    except UnicodeEncodeError:  # a lone surrogate: kept with JSON's escapes
+        return {"json_text": json.dumps(payload)}
+    return {"json_text": text_form} if has_nul(text_form) else payload
 
 
 _PG_ADVANCE_MARK = text(

@@ -58,6 +58,16 @@ class Rejection:
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+# JSON text holding an escaped NUL character: ``\u0000`` after an even number of
+# backslashes. PostgreSQL's jsonb cannot store that character.
+_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def has_nul(json_text: str) -> bool:
+    """Whether the JSON text holds the NUL character somewhere."""
+    return "\\u0000" in json_text and _NUL_ESCAPE.search(json_text) is not None
+
+
 def canonical_json(value: Any) -> bytes:
     """Canonical JSON (contracts.md): sorted keys, no spaces, UTF-8."""
     return _CANONICAL.encode(value).encode()
@@ -79,7 +89,7 @@ def _is_labels(value: Any) -> bool:
     return (
         isinstance(value, list)
         and len(value) <= 26
-        and all(isinstance(v, str) and 0 < len(v) <= 8 for v in value)
+        and all(isinstance(v, str) and 0 < len(v) <= 8 and "\x00" not in v for v in value)
     )
 
 
@@ -185,12 +195,18 @@ def validate_record(raw: Any) -> ValidRecord | Rejection:
             elif not check(data[name]):
                 return _rejection(raw, MALFORMED, f"data.{name} has the wrong type or format")
         data_json = _CANONICAL.encode(data)
+        if has_nul(data_json):
+            return _rejection(raw, MALFORMED, "data must not contain the NUL character")
     by, question_id = raw.get("by"), raw.get("question_id")
     if by is not None and _uuid(by) is None:
         return _rejection(raw, MALFORMED, "by must be a UUID")
     if question_id is not None and _uuid(question_id) is None:
         return _rejection(raw, MALFORMED, "question_id must be a UUID")
     canonical = _canonical_record(raw, raw_at, data_json)
+    try:
+        content_hash = hashlib.sha256(canonical.encode()).hexdigest()
+    except UnicodeEncodeError:  # a lone surrogate (JSON's "\ud800"), which UTF-8 cannot hold
+        return _rejection(raw, MALFORMED, "text must be valid Unicode")
     return ValidRecord(
         raw_id.lower(),
         seq,
@@ -200,7 +216,7 @@ def validate_record(raw: Any) -> ValidRecord | Rejection:
         data,
         by.lower() if by else None,
         question_id.lower() if question_id else None,
-        hashlib.sha256(canonical.encode()).hexdigest(),
+        content_hash,
         data_json,
     )
 

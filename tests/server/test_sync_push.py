@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -323,3 +324,32 @@ def test_record_text_is_kept_exactly_as_sent(
     with transaction(app.state.session_factory) as session:
         data = session.scalar(select(SyncRecord.data).where(SyncRecord.id == incident["id"]))
     assert data == {"category": "other", "note": note}
+
+
+def test_a_nul_character_is_quarantined_not_a_failed_batch(
+    app: FastAPI, client: TestClient, proctor: SignedIn, setup: Setup
+) -> None:
+    """PostgreSQL cannot store the NUL character in JSON: a record holding one is rejected
+    and kept as its JSON text, and the rest of the batch applies."""
+    ws, attempt_id = WorkstationSim(), str(uuid.uuid4())
+    ws.start(attempt_id, setup.delivery_id, setup.taker_ids[0])
+    ws.record(attempt_id, "attempt.incident", {"category": "other", "note": "a\x00b"})
+    ws.answer(attempt_id, setup.question_ids[0], ["B\x00"])
+    odd = ws.record(attempt_id, "attempt.paused", {})
+    odd["colour"] = "red\x00"
+    lone = ws.record(attempt_id, "attempt.incident", {"category": "other", "note": "\ud800"})
+    ws.answer(attempt_id, setup.question_ids[1], ["A"])
+    body = json.dumps({"protocol": 1, "workstation_id": ws.id, "records": ws.records})
+    headers = {**proctor.headers, "Idempotency-Key": str(uuid.uuid4())}
+    headers["Content-Type"] = "application/json"
+    response = client.post("/api/sync/push", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["accepted", *["rejected"] * 4, "accepted"]
+    reasons = [r["reason"] for r in results[1:5]]
+    assert reasons == ["malformed", "malformed", "unknown_field", "malformed"]
+    with transaction(app.state.session_factory) as session:
+        kept = {q.record_id: q.payload for q in session.scalars(select(QuarantinedRecord))}
+    assert kept[odd["id"]] == {"json_text": json.dumps(odd, ensure_ascii=False)}
+    assert json.loads(kept[odd["id"]]["json_text"]) == odd
+    assert json.loads(kept[lone["id"]]["json_text"]) == lone

@@ -21,7 +21,10 @@ from medxam_server.services.sync_validation import (
 )
 
 UUIDS = st.uuids().map(str) | st.uuids().map(lambda u: str(u).upper())
-TEXT = st.text(max_size=12)  # any code point: quotes, backslashes, control characters
+# Any character but NUL and lone surrogates (which PostgreSQL's jsonb cannot hold, so
+# they are rejected): quotes, backslashes, other control characters.
+NOT_NUL = st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))
+TEXT = st.text(NOT_NUL, max_size=12)
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**40), 2**40) | TEXT,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
@@ -46,7 +49,7 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
     if kind == "answer.saved":
         data: dict[str, Any] = {
             "question_id": draw(UUIDS),
-            "answer": draw(st.lists(st.text(min_size=1, max_size=8), max_size=3)),
+            "answer": draw(st.lists(st.text(NOT_NUL, min_size=1, max_size=8), max_size=3)),
         }
         if draw(st.booleans()):
             data["time_spent_ms"] = draw(st.integers(0, 2**40))
@@ -113,6 +116,7 @@ GOOD_ANSWER = {
         {"answer": "A"},
         {"answer": ["ABCDEFGHI"]},
         {"answer": [""]},
+        {"answer": ["A\x00"]},
         {"answer": ["A"] * 27},
         {"time_spent_ms": True},
         {"time_spent_ms": -1},
