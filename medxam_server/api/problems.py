@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
@@ -99,6 +99,18 @@ def install(app: FastAPI, *, retry_after: int) -> None:
     async def database_down(_request: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unreachable: %s", type(exc.orig).__name__)
         return database_unavailable(retry_after)
+
+    @app.exception_handler(DataError)
+    async def unstorable_value(_request: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses (PostgreSQL: the NUL character in text, a number
+        # out of range); the transaction is rolled back, so nothing is half-applied.
+        log.info("a value the database cannot store: %s", type(exc.orig).__name__)
+        return problem(422, "Unprocessable", "A value in the request cannot be stored.")
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def not_unicode(_request: Request, _exc: UnicodeEncodeError) -> JSONResponse:
+        # JSON may escape a lone surrogate ("\ud800"), which no UTF-8 text can hold.
+        return problem(422, "Unprocessable", "Text in the request is not valid Unicode.")
 
     @app.exception_handler(DBAPIError)
     async def database_error(_request: Request, exc: DBAPIError) -> JSONResponse:

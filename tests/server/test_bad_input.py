@@ -140,3 +140,17 @@ def test_nothing_is_half_applied(client: TestClient, admin: SignedIn) -> None:
     assert_problem(client.post("/api/exams/import", json=broken, headers=admin.headers), 422)
     assert client.get("/api/exams", headers=admin.headers).json()["total"] == 1
     assert client.get("/api/question-sets", headers=admin.headers).json()["total"] == 1
+
+
+def test_text_no_database_can_hold_is_422(
+    client: TestClient, admin: SignedIn, database_url: str
+) -> None:
+    """A lone surrogate (JSON's "\\ud800") is not Unicode text anywhere; PostgreSQL also
+    refuses the NUL character in text (SQLite stores it)."""
+    unstorable = ["g\ud800"]
+    if not database_url.startswith("sqlite"):
+        unstorable.append("g\x00")
+    for name in unstorable:
+        response = _json(client, admin, "POST", "/api/groups", json.dumps({"name": name}).encode())
+        assert_problem(response, 422)
+    assert client.get("/api/groups", headers=admin.headers).json()["total"] == 0
