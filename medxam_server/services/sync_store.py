@@ -1,9 +1,10 @@
 """The set-based statements of ingest, for PostgreSQL and SQLite alike.
 
-Each function is one statement for a whole batch, never a round trip per record. On
-PostgreSQL the rows travel as one JSON array that ``json_to_recordset`` turns back into
-rows (one short, cacheable statement whatever the batch size); on SQLite, SQLAlchemy's
-multi-row ``INSERT ... ON CONFLICT`` does the same job.
+Each function is one statement (or one COPY) for a whole batch, never a round trip per
+record. On PostgreSQL new rows travel by ``COPY`` (``pg_copy``) and updates as one JSON
+array read back into rows by a short, constant statement; lists in queries are one array
+parameter (``any_of``). On SQLite, SQLAlchemy's multi-row ``INSERT ... ON CONFLICT``
+does the same jobs.
 """
 
 from __future__ import annotations
@@ -147,26 +148,15 @@ def held_hashes(session: Session, record_ids: Sequence[str]) -> dict[str, str]:
     """Record id -> content hash, for the ids already kept."""
     if not record_ids:
         return {}
-    if is_postgres(session):
-        rows = (
-            session.connection()
-            .execute(
-                text(
-                    "SELECT id, content_hash FROM sync_records WHERE id = ANY(CAST(:ids AS uuid[]))"
-                ),
-                {"ids": list(record_ids)},
-            )
-            .all()
-        )
-    else:
-        rows = (
-            session.connection()
-            .execute(
-                select(SyncRecord.id, SyncRecord.content_hash).where(SyncRecord.id.in_(record_ids))
-            )
-            .all()
-        )
+    query = statement_for(session, _held_hashes)
+    rows = session.connection().execute(query, {"ids": list(record_ids)})
     return {str(rid): content_hash for rid, content_hash in rows}
+
+
+def _held_hashes(postgres: bool) -> Executable:
+    return select(SyncRecord.id, SyncRecord.content_hash).where(
+        any_of(SyncRecord.id, "ids", postgres)
+    )
 
 
 def quarantined(
