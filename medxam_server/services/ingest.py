@@ -8,11 +8,13 @@ caller commits before answering (rule 1). Steps, all set-based:
 2. Check every record's shape (``sync_validation``), then what needs the database
    (start of an unknown delivery, an option the question does not have), in a few
    queries for the whole batch; rejected records go to ``quarantine`` (rule 4).
-3. Insert the rest with ``ON CONFLICT DO NOTHING``; a record id already held is a
-   duplicate, or a ``conflicting_duplicate`` with an integrity alert (rule 2); only the
-   records that were not inserted are looked up.
+3. Insert the rest (``sync_store.insert_records``: by COPY, or, when some are already
+   held, with ``ON CONFLICT DO NOTHING``); a record id already held is a duplicate, or a
+   ``conflicting_duplicate`` with an integrity alert (rule 2); only the records that
+   were not inserted are looked up.
 4. Fold the new records into attempts (``attempt_sync``; rules 3, 6, 7), move the
-   workstation's high-water mark, and keep the receipt with the key.
+   workstation's high-water mark, and keep the receipt with the key (compact,
+   ``batch_receipt``).
 """
 
 from __future__ import annotations
