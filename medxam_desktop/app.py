@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
@@ -19,7 +20,6 @@ from medxam_desktop.domain.content import ExamContent
 from medxam_desktop.domain.timing import Clock, SystemClock
 from medxam_desktop.errors import user_message
 from medxam_desktop.log import configure_logging
-from medxam_desktop.store import Store
 from medxam_desktop.sync.api_client import ApiClient, ServerHealth
 from medxam_desktop.sync.credentials import CredentialStore
 from medxam_desktop.sync.pusher import Pusher
@@ -33,7 +33,18 @@ from medxam_desktop.ui.proctor.sync_scheduler import SyncScheduler
 from medxam_desktop.ui.tasks import run_in_background, run_on_store, wait_for_all
 from medxam_desktop.ui.widgets.first_window import watch_first_window
 
+if TYPE_CHECKING:
+    from medxam_desktop.store import Store
+
 log = logging.getLogger(__name__)
+
+
+def _open_store(path: Path, clock: Clock) -> Store:
+    """Open the store (on the store worker). SQLAlchemy is imported here, off the UI
+    thread and after the window is up, not at start-up (benchmark B3)."""
+    from medxam_desktop.store import Store
+
+    return Store.open(path, clock=clock)
 
 
 class Workstation:
@@ -56,9 +67,9 @@ class Workstation:
         run_in_background(
             self.client.health, on_done=self._online, on_error=self.window.show_offline
         )
-        path = self.config.store_path
+        path, clock = self.config.store_path, self.clock
         run_on_store(
-            lambda: Store.open(path, clock=self.clock),
+            lambda: _open_store(path, clock),
             on_done=self._store_opened,
             on_error=self._store_failed,
         )

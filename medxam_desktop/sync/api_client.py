@@ -8,9 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from medxam_desktop.errors import (
     AuthError,
@@ -29,16 +27,29 @@ from medxam_desktop.sync.wire import (
     parse_user,
 )
 
+if TYPE_CHECKING:
+    import httpx
+
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# httpx is imported when the first request is made, not at start-up (benchmark B3), so
+# timeouts are httpx's (connect, read, write, pool) tuples rather than ``httpx.Timeout``s.
+Timeout = tuple[float, float, float, float]
+
+
+def _timeout(seconds: float, *, connect: float) -> Timeout:
+    """``httpx.Timeout(seconds, connect=connect)`` as a tuple."""
+    return (connect, seconds, seconds, seconds)
+
+
+DEFAULT_TIMEOUT = _timeout(10.0, connect=5.0)
 # A package can be large (media); a slow read between chunks is still a failure.
-DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+DOWNLOAD_TIMEOUT = _timeout(30.0, connect=5.0)
 DOWNLOAD_CHUNK_BYTES = 64 * 1024
 PAGE_SIZE = 500
 # A 1 MiB batch is committed in one transaction; a busy server may take a while.
-PUSH_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
-BUNDLE_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
+PUSH_TIMEOUT = _timeout(30.0, connect=5.0)
+BUNDLE_TIMEOUT = _timeout(120.0, connect=5.0)
 
 # Called from the download thread with (bytes received, total bytes or None).
 ProgressCallback = Callable[[int, int | None], None]
@@ -78,18 +89,36 @@ class ApiClient:
     """A thin, typed wrapper around the HTTP contract in API.md.
 
     ``token`` is the bearer token of the signed-in proctor (``None`` when signed out).
-    One client may be used from several threads: httpx.Client is thread-safe.
+    One client may be used from several threads: httpx.Client is thread-safe. It is made
+    (and httpx imported) on the first request, usually on a worker thread.
     """
 
     def __init__(
-        self, base_url: str, *, token: str | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
+        self, base_url: str, *, token: str | None = None, timeout: Timeout = DEFAULT_TIMEOUT
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._client = httpx.Client(base_url=self.base_url + "/api", timeout=timeout)
         self.token = token
+        self._timeout = timeout
+        self._http: httpx.Client | None = None
+        self._http_lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def _client(self) -> httpx.Client:
+        with self._http_lock:
+            if self._http is None:
+                if self._closed:
+                    raise RuntimeError("Cannot send a request, as the client has been closed.")
+                import httpx
+
+                self._http = httpx.Client(base_url=self.base_url + "/api", timeout=self._timeout)
+            return self._http
 
     def close(self) -> None:
-        self._client.close()
+        with self._http_lock:
+            self._closed = True
+            if self._http is not None:
+                self._http.close()
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = dict(extra or {})
@@ -101,7 +130,7 @@ class ApiClient:
         headers = self._headers(kwargs.pop("headers", None))
         try:
             response = self._client.request(method, path, headers=headers, **kwargs)
-        except httpx.TransportError as exc:
+        except _transport_error() as exc:
             raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
         _raise_for_common(response)
         return response
@@ -152,7 +181,7 @@ class ApiClient:
             response = self._client.post(
                 "/auth/logout", headers={"Authorization": f"Bearer {token}"}
             )
-        except httpx.TransportError as exc:
+        except _transport_error() as exc:
             raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
         if response.status_code not in (204, 200, 401):
             log.warning("logout answered HTTP %s", response.status_code)
@@ -207,7 +236,7 @@ class ApiClient:
                         raise ServerRejectedError("The server has no such delivery any more.")
                     raise ServerRejectedError(_problem_detail(response))
                 body = _read_with_progress(response, progress, cancel)
-        except httpx.TransportError as exc:
+        except _transport_error() as exc:
             raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
         log.info("downloaded package for delivery %s (%d bytes)", delivery_id, len(body))
         return PackageDownload(body=body, etag=response.headers.get("ETag"), not_modified=False)
@@ -259,7 +288,7 @@ class ApiClient:
     ) -> dict[str, Any]:
         try:
             response = self._client.request(method, path, **kwargs)
-        except httpx.TransportError as exc:
+        except _transport_error() as exc:
             raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
         status = response.status_code
         if status == 200:
@@ -358,3 +387,10 @@ def _protocol_detail(response: httpx.Response) -> str:
         versions = ", ".join(str(v) for v in supported)
         return f"The server accepts sync protocol version(s) {versions} only."
     return "The server refused this sync protocol version."
+
+
+def _transport_error() -> type[Exception]:
+    """``httpx.TransportError`` (httpx is already imported: a request was made)."""
+    import httpx
+
+    return httpx.TransportError

@@ -17,12 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medxam_desktop.domain.attempt import PROTOCOL_VERSION, format_wire_time
 from medxam_desktop.errors import StoreWriteError
-from medxam_desktop.store import Store
 from medxam_desktop.sync.workstation_key import signing_key
+
+if TYPE_CHECKING:
+    from medxam_desktop.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -26,6 +26,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from medxam_desktop.domain.attempt import PROTOCOL_VERSION, OutboxRecord
 from medxam_desktop.errors import (
@@ -36,13 +37,15 @@ from medxam_desktop.errors import (
     StuckQueueError,
     SyncError,
 )
-from medxam_desktop.store import Store
 from medxam_desktop.sync.api_client import ApiClient
 from medxam_desktop.sync.backoff import Backoff
 from medxam_desktop.sync.batches import MAX_BYTES, MAX_RECORDS, Batch, build_batch, parse_receipt
 from medxam_desktop.sync.status import SyncStatus, read_status, remember_contact
 from medxam_desktop.sync.wire import parse_time
 from medxam_desktop.sync.workstation_key import public_key_b64, signing_key
+
+if TYPE_CHECKING:
+    from medxam_desktop.store import Store
 
 log = logging.getLogger(__name__)
 

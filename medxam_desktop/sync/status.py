@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from medxam_desktop.domain.attempt import QuarantinedRecord
 from medxam_desktop.errors import user_message
-from medxam_desktop.store import Store
+
+if TYPE_CHECKING:
+    from medxam_desktop.store import Store
 
 CONTACT_KEY = "sync.last_contact"
 
