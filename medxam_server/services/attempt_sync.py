@@ -237,8 +237,7 @@ def rebuild_attempts(
         else {}
     )
     rebuilt: dict[str, AttemptRow] = {}
-    existing: list[str] = []  # rebuilt attempts that may have answer rows already
-    answer_rows: list[dict[str, Any]] = []  # of existing attempts
+    answer_rows: list[dict[str, Any]] = []  # of existing attempts (may have rows already)
     new_answer_rows: list[dict[str, Any]] = []  # of attempts created here
     for attempt_id, start in starts.items():
         delivery_id = str(start.data["delivery_id"]).lower()
@@ -249,9 +248,7 @@ def rebuild_attempts(
         folded = fold_attempt(records[attempt_id], questions)
         assert folded is not None
         attempt = attempts.get(attempt_id)
-        if attempt is not None:
-            existing.append(attempt_id)
-        else:
+        if attempt is None:
             attempt = AttemptRow(
                 id=attempt_id,
                 delivery_id=delivery_id,
@@ -278,7 +275,8 @@ def rebuild_attempts(
         (answer_rows if attempt_id in attempts else new_answer_rows).extend(rows)
         rebuilt[attempt_id] = attempt
     sync_store.insert_new_answers(session, new_answer_rows)
-    sync_store.replace_answers(session, sorted(existing), answer_rows)
+    existing = sorted(aid for aid in rebuilt if aid in attempts)
+    sync_store.replace_answers(session, existing, answer_rows)
     return rebuilt
 
 
