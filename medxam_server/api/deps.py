@@ -33,7 +33,11 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency
+# in its thread pool, a hand-off that cost more than the work (B4: several per request).
+
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -43,7 +47,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_token(credentials: BearerDep) -> str:
+async def get_token(credentials: BearerDep) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Sign in first: this needs a bearer token.")
     return credentials.credentials
@@ -62,14 +66,14 @@ def get_current_user(request: Request, token: TokenDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_proctor(user: CurrentUser) -> User:
+async def require_proctor(user: CurrentUser) -> User:
     """Proctors and admins."""
     if user.role not in ("proctor", "admin"):
         raise Forbidden("This needs a proctor or an admin.")
     return user
 
 
-def require_admin(user: CurrentUser) -> User:
+async def require_admin(user: CurrentUser) -> User:
     if user.role != "admin":
         raise Forbidden("This needs an admin.")
     return user

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from medxam_server.models import AuthSession, LoginFailure, User, utcnow
@@ -75,17 +75,21 @@ def login(
     return LoginResult(token=token, expires_at=expires_at, user=user)
 
 
+# Every request runs it: built once, and only the user is loaded as an ORM object.
+_USER_FOR_TOKEN = (
+    select(User, AuthSession.revoked_at, AuthSession.expires_at)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(AuthSession.token_hash == bindparam("token_hash"))
+)
+
+
 def user_for_token(session: Session, token: str) -> User:
     """The user behind a live session token; ``Unauthorized`` otherwise."""
-    row = session.execute(
-        select(User, AuthSession)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(AuthSession.token_hash == hash_token(token))
-    ).first()
+    row = session.execute(_USER_FOR_TOKEN, {"token_hash": hash_token(token)}).first()
     if row is None:
         raise Unauthorized("The sign-in is not valid.")
-    user, auth_session = row
-    if auth_session.revoked_at is not None or auth_session.expires_at <= utcnow():
+    user, revoked_at, expires_at = row
+    if revoked_at is not None or expires_at <= utcnow():
         raise Unauthorized("The sign-in has expired; sign in again.")
     return user
 

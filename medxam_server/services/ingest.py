@@ -24,11 +24,13 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, text, union, update
+from sqlalchemy import Table, bindparam, func, select, text, union, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Executable
 
 from medxam_server.db import transaction
 from medxam_server.models import (
@@ -55,6 +57,7 @@ SUPPORTED_PROTOCOLS = (1,)
 RETRYABLE_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
 CONFLICTING_DUPLICATE = "conflicting_duplicate"
 SEQ_CONFLICT = "seq_conflict"
+_BATCHES = cast(Table, SyncBatch.__table__)
 
 
 class UnsupportedProtocol(Exception):
@@ -173,17 +176,18 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
     # Written once, with the receipt: while this transaction runs, the key is held by the
     # advisory lock (PostgreSQL) or the database's write lock (SQLite).
     session.connection().execute(
-        insert(SyncBatch).values(
-            id=batch.batch_id,
-            body_hash=batch.body_hash,
-            workstation_id=batch.workstation_id,
-            user_id=batch.user_id,
-            source=batch.source,
-            status="done",
-            receipt=batch_receipt.compact(receipt),
-            created_at=now,
-            completed_at=utcnow(),
-        )
+        _BATCHES.insert(),
+        {
+            "id": batch.batch_id,
+            "body_hash": batch.body_hash,
+            "workstation_id": batch.workstation_id,
+            "user_id": batch.user_id,
+            "source": batch.source,
+            "status": "done",
+            "receipt": batch_receipt.compact(receipt),
+            "created_at": now,
+            "completed_at": utcnow(),
+        },
     )
     log.info(
         "batch %s from workstation %s: %d accepted, %d rejected",
@@ -195,33 +199,36 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
     return receipt
 
 
+_PG_TRY_KEY_LOCK = text("SELECT pg_try_advisory_xact_lock(:k)")
+
+
+def _claim_statements(postgres: bool) -> tuple[Executable, Executable]:
+    """The workstation's upsert (its row lock) and the stored batch's lookup."""
+    table = cast(Table, Workstation.__table__)
+    ws = bindparam("ws", type_=table.c.id.type)
+    now = bindparam("now", type_=table.c.last_seen_at.type)
+    upsert = (
+        (postgresql.insert if postgres else sqlite.insert)(table)
+        .values(id=ws, high_water_mark=0, last_seen_at=now)
+        .on_conflict_do_update(index_elements=["id"], set_={"last_seen_at": now})
+    )
+    stored = select(SyncBatch.body_hash, SyncBatch.status, SyncBatch.receipt).where(
+        SyncBatch.id == bindparam("key")
+    )
+    return upsert, stored
+
+
 def _claim(session: Session, batch: Batch) -> dict[str, Any] | None:
     """Take the key and the workstation's row lock; the stored receipt if already done."""
+    connection = session.connection()
     if sync_store.is_postgres(session):
         key = uuid.UUID(batch.batch_id).int >> 65  # fits a signed bigint
-        taken = (
-            session.connection()
-            .execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})
-            .scalar()
-        )
-        if not taken:
+        if not connection.execute(_PG_TRY_KEY_LOCK, {"k": key}).scalar():
             raise Conflict("this batch is still being processed; try again shortly")
+    upsert, stored = sync_store.statement_for(session, _claim_statements)
     # A write first: on SQLite it takes the database's write lock for the whole batch.
-    ws_insert = sync_store.insert_for(session, Workstation.__table__)
-    session.connection().execute(
-        ws_insert.values(
-            id=batch.workstation_id, high_water_mark=0, last_seen_at=utcnow()
-        ).on_conflict_do_update(index_elements=["id"], set_={"last_seen_at": utcnow()})
-    )
-    existing = (
-        session.connection()
-        .execute(
-            select(SyncBatch.body_hash, SyncBatch.status, SyncBatch.receipt).where(
-                SyncBatch.id == batch.batch_id
-            )
-        )
-        .first()
-    )
+    connection.execute(upsert, {"ws": batch.workstation_id, "now": utcnow()})
+    existing = connection.execute(stored, {"key": batch.batch_id}).first()
     if existing is not None:
         body_hash, status, receipt = existing
         if body_hash != batch.body_hash:
