@@ -45,6 +45,7 @@ from medxam_server.services.fold import (
 from medxam_server.services.receipts import receipt_code
 from medxam_server.services.scoring import rescore_answers, score_answers
 from medxam_server.services.sync_integrity import AttemptRecords, attempt_records, check_integrity
+from medxam_server.services.sync_store import AnswerRow
 from medxam_server.services.sync_validation import ValidRecord
 
 log = logging.getLogger(__name__)
@@ -237,8 +238,8 @@ def rebuild_attempts(
         else {}
     )
     rebuilt: dict[str, AttemptRow] = {}
-    answer_rows: list[dict[str, Any]] = []  # of existing attempts (may have rows already)
-    new_answer_rows: list[dict[str, Any]] = []  # of attempts created here
+    answer_rows: list[AnswerRow] = []  # of existing attempts (may have rows already)
+    new_answer_rows: list[AnswerRow] = []  # of attempts created here
     for attempt_id, start in starts.items():
         delivery_id = str(start.data["delivery_id"]).lower()
         if delivery_id not in exam_of:
@@ -285,7 +286,7 @@ def _apply_fold(
     folded: FoldedAttempt,
     questions: Mapping[str, QuestionInfo],
     secret: bytes,
-) -> list[dict[str, Any]]:
+) -> list[AnswerRow]:
     """Set the attempt from its fold (scored when ended); its answer rows."""
     attempt.updated_at = utcnow()
     attempt.max_score_units = sum(q.points_units for q in questions.values())
@@ -302,24 +303,25 @@ def _apply_fold(
     if ended and attempt.score_source != "manual":
         attempt.score_units = score.score_units
         attempt.penalty_units = score.penalty_units
-    rows = []
+    per_question = score.per_question
+    rows: list[AnswerRow] = []
     for a in folded.answers.values():
-        outcome = score.per_question[a.question_id]
+        outcome = per_question[a.question_id]
         rows.append(
-            {
-                "attempt_id": attempt.id,
-                "question_id": a.question_id,
-                "position": a.position,
-                "answer": a.answer,
-                "answer_mask": _mask(a.answer),
-                "answered_at": a.answered_at,
-                "flagged": a.flagged,
-                "answer_seq": a.answer_seq,
-                "time_spent_ms": a.time_spent_ms,
-                "time_seq": a.time_seq,
-                "is_correct": outcome.is_correct if ended else None,
-                "points_awarded_units": outcome.points_awarded_units if ended else None,
-            }
+            (
+                attempt.id,
+                a.question_id,
+                a.position,
+                a.answer,
+                _mask(a.answer),
+                a.answered_at,
+                a.flagged,
+                a.answer_seq,
+                a.time_spent_ms,
+                a.time_seq,
+                outcome.is_correct if ended else None,
+                outcome.points_awarded_units if ended else None,
+            )
         )
     return rows
 

@@ -101,11 +101,25 @@ _PG_REPLACE_ANSWERS = text(
 )
 
 
-def _json_rows(rows: Sequence[dict[str, Any]]) -> str:
+# A folded answer row, in ANSWER_FIELDS order: attempt_id, question_id, position, answer,
+# answer_mask, answered_at, flagged, answer_seq, time_spent_ms, time_seq, is_correct,
+# points_awarded_units. A tuple: the fold makes one per answer of every rebuilt attempt.
+AnswerRow = tuple[
+    str, str, int, list[str], int, datetime | None, bool, int, int, int, bool | None, int | None
+]
+
+
+def _json_rows(rows: Sequence[dict[str, Any]] | Sequence[AnswerRow]) -> str:
     """Answer rows as one JSON array of arrays in ``ANSWER_FIELDS`` order (times as
     RFC 3339 strings; a field a row lacks, such as the scoring of a running attempt, null)."""
-    positional = [[row.get(name) for name in ANSWER_FIELDS] for row in rows]
+    positional = [
+        [row.get(name) for name in ANSWER_FIELDS] if isinstance(row, dict) else row for row in rows
+    ]
     return json.dumps(positional, default=_json_default, separators=(",", ":"))
+
+
+def _row_dicts(rows: Sequence[AnswerRow]) -> list[dict[str, Any]]:
+    return [dict(zip(ANSWER_FIELDS, row, strict=True)) for row in rows]
 
 
 def _json_default(value: Any) -> Any:
@@ -289,7 +303,7 @@ def upsert_answers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def replace_answers(
-    session: Session, attempt_ids: Sequence[str], rows: Sequence[dict[str, Any]]
+    session: Session, attempt_ids: Sequence[str], rows: Sequence[AnswerRow]
 ) -> None:
     """Make the synced answers of the attempts in ``rows`` exactly ``rows`` (recomputed
     folds); ``attempt_ids`` are those among them that may already have answer rows.
@@ -310,8 +324,7 @@ def replace_answers(
         index_elements=ANSWER_KEYS,
         set_={name: statement.excluded[name] for name in ANSWER_COLUMNS},
     )
-    full = [{"is_correct": None, "points_awarded_units": None, **r} for r in rows]
-    session.connection().execute(statement, full)
+    session.connection().execute(statement, _row_dicts(rows))
 
 
 def _delete_synced_answers(postgres: bool) -> Executable:
@@ -321,7 +334,7 @@ def _delete_synced_answers(postgres: bool) -> Executable:
     )
 
 
-def insert_new_answers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+def insert_new_answers(session: Session, rows: Sequence[AnswerRow]) -> None:
     """Insert the answer rows of attempts created in this transaction (none can exist yet,
     so PostgreSQL takes them by COPY)."""
     if not rows:
@@ -332,19 +345,15 @@ def insert_new_answers(session: Session, rows: Sequence[dict[str, Any]]) -> None
         replace_answers(session, (), rows)
 
 
-def _answer_lines(rows: Sequence[dict[str, Any]]) -> Iterator[str]:
+def _answer_lines(rows: Sequence[AnswerRow]) -> Iterator[str]:
     """Answer rows as COPY lines (``ANSWER_FIELDS``)."""
     null = pg_copy.NULL
-    for row in rows:
-        answered, correct = row["answered_at"], row.get("is_correct")
-        points = row.get("points_awarded_units")
+    for aid, qid, position, answer, mask, answered, flagged, a_seq, ms, t_seq, ok, pts in rows:
         yield (
-            f"{row['attempt_id']}\t{row['question_id']}\t{row['position']}\t"
-            f"{_answer_text(row['answer'])}\t{row['answer_mask']}\t"
-            f"{answered.isoformat() if answered else null}\t{'t' if row['flagged'] else 'f'}\t"
-            f"{row['answer_seq']}\t{row['time_spent_ms']}\t{row['time_seq']}\t"
-            f"{null if correct is None else 't' if correct else 'f'}\t"
-            f"{null if points is None else points}\n"
+            f"{aid}\t{qid}\t{position}\t{_answer_text(answer)}\t{mask}\t"
+            f"{answered.isoformat() if answered else null}\t{'t' if flagged else 'f'}\t"
+            f"{a_seq}\t{ms}\t{t_seq}\t{null if ok is None else 't' if ok else 'f'}\t"
+            f"{null if pts is None else pts}\n"
         )
 
 

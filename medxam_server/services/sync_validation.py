@@ -202,7 +202,7 @@ def validate_record(raw: Any) -> ValidRecord | Rejection:
         return _rejection(raw, MALFORMED, "by must be a UUID")
     if question_id is not None and _uuid(question_id) is None:
         return _rejection(raw, MALFORMED, "question_id must be a UUID")
-    canonical = _canonical_record(raw, raw_at, data_json)
+    canonical = _canonical_record(raw, raw_id, seq, raw_attempt, kind, raw_at, data_json)
     try:
         content_hash = hashlib.sha256(canonical.encode()).hexdigest()
     except UnicodeEncodeError:  # a lone surrogate (JSON's "\ud800"), which UTF-8 cannot hold
@@ -222,13 +222,17 @@ def validate_record(raw: Any) -> ValidRecord | Rejection:
 
 
 _UUID_MATCH = UUID_RE.match
-_ANSWER_SAVED_KEYS = frozenset({"question_id", "answer", "time_spent_ms", "flagged"})
 _LABELS_JSON: dict[tuple[str, ...], str] = {}
+_ONE_LABEL_JSON: dict[str, str] = {}
 
 
 def labels_json(labels: list[Any]) -> str | None:
     """The canonical JSON of an answer (a list of option labels), or None when it is not
     one; the few distinct answers of an exam are encoded once."""
+    if len(labels) == 1 and type(labels[0]) is str:  # the usual answer: one label
+        found = _ONE_LABEL_JSON.get(labels[0])
+        if found is not None:
+            return found
     try:  # an answer seen before is a valid one: only lists of labels are cached
         found = _LABELS_JSON.get(tuple(labels))
     except TypeError:  # an unhashable label
@@ -239,6 +243,8 @@ def labels_json(labels: list[Any]) -> str | None:
         found = _CANONICAL.encode(labels)
         if len(_LABELS_JSON) < 4096:
             _LABELS_JSON[tuple(labels)] = found
+            if len(labels) == 1:
+                _ONE_LABEL_JSON[labels[0]] = found
     return found
 
 
@@ -246,10 +252,10 @@ def _answer_saved_json(data: dict[str, Any]) -> str | None:
     """The canonical JSON of the usual ``answer.saved`` data (all four fields, each as
     ``KIND_FIELDS`` asks), checked and written in one go; None for anything else, which
     the general checks then judge."""
-    if data.keys() != _ANSWER_SAVED_KEYS:
+    if len(data) != 4:  # then the four checked below are all its keys
         return None
-    question_id, labels = data["question_id"], data["answer"]
-    flagged, ms = data["flagged"], data["time_spent_ms"]
+    question_id, labels = data.get("question_id"), data.get("answer")
+    flagged, ms = data.get("flagged"), data.get("time_spent_ms")
     if not (
         type(question_id) is str
         and _UUID_MATCH(question_id) is not None
@@ -268,19 +274,26 @@ def _answer_saved_json(data: dict[str, Any]) -> str | None:
     )
 
 
-def _canonical_record(raw: dict[str, Any], at: str, data_json: str) -> str:
+def _canonical_record(
+    raw: dict[str, Any], rid: str, seq: int, aid: str, kind: str, at: str, data_json: str
+) -> str:
     """``canonical_json(raw)`` for a checked record, assembled from its fields: every
     value but ``data`` and ``at`` is a UUID, an integer or a known kind (JSON needing no
     escapes), and keys come in sorted order."""
-    parts = [f'{{"at":{encode_basestring(at)},"attempt_id":"{raw["attempt_id"]}",']
+    head = f'{{"at":{encode_basestring(at)},"attempt_id":"{aid}",'
+    if "by" not in raw and "question_id" not in raw:  # as the desktop sends them
+        if "data" not in raw:
+            return f'{head}"id":"{rid}","kind":"{kind}","seq":{seq}}}'
+        return f'{head}"data":{data_json},"id":"{rid}","kind":"{kind}","seq":{seq}}}'
+    parts = [head]
     if "by" in raw:
         by = raw["by"]
         parts.append('"by":null,' if by is None else f'"by":"{by}",')
     if "data" in raw:
         parts.append(f'"data":{data_json},')
-    parts.append(f'"id":"{raw["id"]}","kind":"{raw["kind"]}",')
+    parts.append(f'"id":"{rid}","kind":"{kind}",')
     if "question_id" in raw:
         qid = raw["question_id"]
         parts.append('"question_id":null,' if qid is None else f'"question_id":"{qid}",')
-    parts.append(f'"seq":{raw["seq"]}}}')
+    parts.append(f'"seq":{seq}}}')
     return "".join(parts)
