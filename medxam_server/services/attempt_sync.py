@@ -314,7 +314,7 @@ def _apply_fold(
                 a.position,
                 a.answer,
                 _mask(a.answer),
-                a.answered_at,
+                a.answered_text,
                 a.flagged,
                 a.answer_seq,
                 a.time_spent_ms,

@@ -39,6 +39,8 @@ class Fact(Protocol):
     @property
     def at(self) -> datetime: ...
     @property
+    def at_text(self) -> str: ...
+    @property
     def data(self) -> Mapping[str, Any]: ...
 
 
@@ -53,6 +55,10 @@ class FoldRecord:
     data: Mapping[str, Any]
     workstation_id: str
 
+    @property
+    def at_text(self) -> str:
+        return self.at.isoformat()
+
 
 @dataclass(slots=True)
 class FoldedAnswer:
@@ -60,6 +66,7 @@ class FoldedAnswer:
     position: int
     answer: list[str] = field(default_factory=list)
     answered_at: datetime | None = None
+    answered_text: str | None = None  # answered_at as RFC 3339 text
     flagged: bool = False
     answer_seq: int = 0
     time_spent_ms: int = 0
@@ -150,6 +157,7 @@ def fold_attempt(
         if answer is not None:
             row.answer = answer
             row.answered_at = record.at
+            row.answered_text = record.at_text
             row.flagged = bool(record.data.get("flagged", False))
             row.answer_seq = record.seq
         if time_ms is not None:

@@ -102,10 +102,11 @@ _PG_REPLACE_ANSWERS = text(
 
 
 # A folded answer row, in ANSWER_FIELDS order: attempt_id, question_id, position, answer,
-# answer_mask, answered_at, flagged, answer_seq, time_spent_ms, time_seq, is_correct,
-# points_awarded_units. A tuple: the fold makes one per answer of every rebuilt attempt.
+# answer_mask, answered_at (RFC 3339 text), flagged, answer_seq, time_spent_ms, time_seq,
+# is_correct, points_awarded_units. A tuple: the fold makes one per answer of every
+# rebuilt attempt.
 AnswerRow = tuple[
-    str, str, int, list[str], int, datetime | None, bool, int, int, int, bool | None, int | None
+    str, str, int, list[str], int, str | None, bool, int, int, int, bool | None, int | None
 ]
 
 
@@ -119,7 +120,14 @@ def _json_rows(rows: Sequence[dict[str, Any]] | Sequence[AnswerRow]) -> str:
 
 
 def _row_dicts(rows: Sequence[AnswerRow]) -> list[dict[str, Any]]:
-    return [dict(zip(ANSWER_FIELDS, row, strict=True)) for row in rows]
+    """Folded rows as SQLAlchemy parameters (the time as a datetime again)."""
+    dicts = []
+    for row in rows:
+        values: dict[str, Any] = dict(zip(ANSWER_FIELDS, row, strict=True))
+        if row[5] is not None:
+            values["answered_at"] = datetime.fromisoformat(row[5])
+        dicts.append(values)
+    return dicts
 
 
 def _json_default(value: Any) -> Any:
@@ -246,7 +254,7 @@ def _record_lines(
     known kind, time or hex digest, which COPY takes as it is."""
     tail = f"\t{batch_id}\t{now.isoformat()}\n"
     return [
-        f"{r.id}\t{ws}\t{r.seq}\t{r.attempt_id}\t{r.kind}\t{r.at.isoformat()}\t"
+        f"{r.id}\t{ws}\t{r.seq}\t{r.attempt_id}\t{r.kind}\t{r.at_text}\t"
         f"{pg_copy.json_text(r.data_json)}\t{r.by or pg_copy.NULL}\t"
         f"{r.question_id or pg_copy.NULL}\t{r.content_hash}{tail}"
         for r in sorted(records, key=_by_id)
@@ -351,7 +359,7 @@ def _answer_lines(rows: Sequence[AnswerRow]) -> Iterator[str]:
     for aid, qid, position, answer, mask, answered, flagged, a_seq, ms, t_seq, ok, pts in rows:
         yield (
             f"{aid}\t{qid}\t{position}\t{_answer_text(answer)}\t{mask}\t"
-            f"{answered.isoformat() if answered else null}\t{'t' if flagged else 'f'}\t"
+            f"{answered or null}\t{'t' if flagged else 'f'}\t"
             f"{a_seq}\t{ms}\t{t_seq}\t{null if ok is None else 't' if ok else 'f'}\t"
             f"{null if pts is None else pts}\n"
         )

@@ -44,6 +44,7 @@ class ValidRecord:
     question_id: str | None
     content_hash: str  # SHA-256 of the canonical JSON of the record as sent
     data_json: str  # the canonical JSON of ``data`` (what is stored)
+    at_text: str  # ``at`` as RFC 3339 text, for COPY (``time_text``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,19 @@ KIND_FIELDS: dict[str, dict[str, tuple[Callable[[Any], bool], bool]]] = {
 }
 
 
+# RFC 3339 as PostgreSQL reads it exactly as ``datetime.fromisoformat`` does (at most
+# microseconds, an explicit offset).
+_RFC3339_MATCH = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})\Z"
+).match
+
+
+def time_text(raw: str, parsed: datetime) -> str:
+    """The text to send PostgreSQL for a checked time: as sent when it is plain RFC 3339,
+    else ``isoformat()`` (which costs about a microsecond, twice per record)."""
+    return raw if _RFC3339_MATCH(raw) is not None else parsed.isoformat()
+
+
 def _time(value: Any) -> datetime | None:
     if not isinstance(value, str) or len(value) > 40:
         return None
@@ -218,6 +232,7 @@ def validate_record(raw: Any) -> ValidRecord | Rejection:
         question_id.lower() if question_id else None,
         content_hash,
         data_json,
+        time_text(raw_at, at),
     )
 
 

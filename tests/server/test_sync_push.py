@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from medxam_server.db import transaction
-from medxam_server.models import IntegrityAlert, QuarantinedRecord, SyncRecord
+from medxam_server.models import AttemptQuestion, IntegrityAlert, QuarantinedRecord, SyncRecord
 from tests.server.conftest import SignedIn
 from tests.server.factories import Setup, make_setup, multiple, single
 from tests.server.workstation_sim import WorkstationSim, push, statuses
@@ -324,6 +325,37 @@ def test_record_text_is_kept_exactly_as_sent(
     with transaction(app.state.session_factory) as session:
         data = session.scalar(select(SyncRecord.data).where(SyncRecord.id == incident["id"]))
     assert data == {"category": "other", "note": note}
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        "2026-11-24T09:12:03Z",
+        "2026-11-24T09:12:03.5+05:30",
+        "2026-11-24T09:12:03.123456-08:00",
+        "2026-11-24 09:12:03+00:00",  # not plain RFC 3339: sent as isoformat() instead
+        "2026-11-24T09:12:03.1234567+00:00",  # more than microseconds: Python truncates
+        "20261124T091203Z",  # ISO 8601's basic form, which PostgreSQL reads otherwise
+    ],
+)
+def test_record_times_are_kept_as_the_instant_sent(
+    app: FastAPI, client: TestClient, proctor: SignedIn, setup: Setup, at: str
+) -> None:
+    """A time goes to the database as sent only in the form both read alike; the record's
+    time and the answer's time are the instant ``datetime.fromisoformat`` reads."""
+    ws, attempt_id = WorkstationSim(), str(uuid.uuid4())
+    ws.start(attempt_id, setup.delivery_id, setup.taker_ids[0])
+    answer = ws.answer(attempt_id, setup.question_ids[0], ["B"], 1000)
+    answer["at"] = at
+    ws.finish(attempt_id)
+    assert statuses(push(client, proctor, ws.id, ws.records)) == ["accepted"] * 3
+    expected = datetime.fromisoformat(at)
+    with transaction(app.state.session_factory) as session:
+        kept = session.scalar(select(SyncRecord.at).where(SyncRecord.id == answer["id"]))
+        answered = session.scalar(
+            select(AttemptQuestion.answered_at).where(AttemptQuestion.attempt_id == attempt_id)
+        )
+    assert kept == expected and answered == expected
 
 
 def test_a_nul_character_is_quarantined_not_a_failed_batch(
