@@ -158,7 +158,7 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
     rejected.sort(key=lambda pair: pair[0])
 
     _quarantine(session, batch, rejected, results, now)
-    hwm = _advance_high_water_mark(session, ws)
+    hwm = _advance_high_water_mark(session, ws, sorted(batch_seqs | _seqs(rejected)))
     summaries = attempt_sync.fold_batch(
         session,
         attempt_sync.FoldContext(batch.workstation_id, batch.user_id, secret, hwm, exams),
@@ -243,6 +243,11 @@ def _held(session: Session, record_ids: list[str]) -> dict[str, str]:
     return sync_store.held_hashes(session, record_ids)
 
 
+def _seqs(rejected: list[tuple[int, Rejection]]) -> set[int]:
+    """The seqs of rejected records: each is held now, quarantined or by another record."""
+    return {r.seq for _, r in rejected if r.seq is not None}
+
+
 def _conflict(record: ValidRecord, reason: str) -> Rejection:
     detail = (
         "a different record with this id is already held; the first copy stays"
@@ -318,33 +323,44 @@ def _storable(payload: Any) -> Any:
 _PG_ADVANCE_MARK = text(
     """
     WITH mark AS (SELECT high_water_mark AS m FROM workstations WHERE id = CAST(:ws AS uuid)),
+    batch AS (
+        SELECT s, row_number() OVER (ORDER BY s) AS n
+        FROM unnest(CAST(:seqs AS bigint[])) AS s WHERE s > (SELECT m FROM mark)
+    ),
+    start AS (
+        SELECT (SELECT m FROM mark)
+            + (SELECT count(*) FROM batch WHERE s = (SELECT m FROM mark) + n) AS m
+    ),
     held AS (
         SELECT seq FROM sync_records
-        WHERE workstation_id = CAST(:ws AS uuid) AND seq > (SELECT m FROM mark)
+        WHERE workstation_id = CAST(:ws AS uuid) AND seq > (SELECT m FROM start)
         UNION
         SELECT seq FROM quarantine
-        WHERE workstation_id = CAST(:ws_text AS varchar) AND seq > (SELECT m FROM mark)
+        WHERE workstation_id = CAST(:ws_text AS varchar) AND seq > (SELECT m FROM start)
     ),
     numbered AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM held)
     UPDATE workstations
-    SET high_water_mark = high_water_mark
-        + (SELECT count(*) FROM numbered WHERE seq = (SELECT m FROM mark) + n)
+    SET high_water_mark = (SELECT m FROM start)
+        + (SELECT count(*) FROM numbered WHERE seq = (SELECT m FROM start) + n)
     WHERE id = CAST(:ws AS uuid)
     RETURNING high_water_mark
     """
 )
 
 
-def _advance_high_water_mark(session: Session, ws: str) -> int:
+def _advance_high_water_mark(session: Session, ws: str, seqs: list[int]) -> int:
     """Highest N such that every seq 1..N of the workstation is held (kept or quarantined).
 
     One statement: the held seqs above the stored mark, numbered in order; those equal to
-    ``mark + their number`` are the unbroken run that moves the mark.
+    ``mark + their number`` are the unbroken run that moves the mark. On PostgreSQL the run
+    first goes through ``seqs`` (sorted, distinct: the batch's, all held now), so the rows
+    the batch just wrote are not read back; only held seqs past that run are.
     """
     if sync_store.is_postgres(session):  # the same statement, without building it per batch
-        return int(
-            session.connection().execute(_PG_ADVANCE_MARK, {"ws": ws, "ws_text": ws}).scalar_one()
+        result = session.connection().execute(
+            _PG_ADVANCE_MARK, {"ws": ws, "ws_text": ws, "seqs": seqs}
         )
+        return int(result.scalar_one())
     mark = select(Workstation.high_water_mark).where(Workstation.id == ws).scalar_subquery()
     held = union(
         select(SyncRecord.seq.label("seq")).where(

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from medxam_server.db import transaction
@@ -385,3 +387,42 @@ def test_a_nul_character_is_quarantined_not_a_failed_batch(
     assert kept[odd["id"]] == {"json_text": json.dumps(odd, ensure_ascii=False)}
     assert json.loads(kept[odd["id"]]["json_text"]) == odd
     assert json.loads(kept[lone["id"]]["json_text"]) == lone
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(1, 12), st.booleans()), min_size=1, max_size=6),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_the_high_water_mark_is_the_longest_run_of_held_seqs(
+    client: TestClient, proctor: SignedIn, batches: list[list[tuple[int, bool]]]
+) -> None:
+    """Batches of any seqs, in any order, sent again, some records invalid (quarantined,
+    and so held too): after each batch the mark is the longest run 1..N of seqs held."""
+    ws, attempt_id = WorkstationSim(), str(uuid.uuid4())
+    records: dict[int, dict[str, Any]] = {}
+    held: set[int] = set()
+    for batch in batches:
+        body = []
+        for seq, valid in batch:
+            if seq not in records:
+                ws.seq = seq - 1
+                record = ws.record(attempt_id, "attempt.paused")
+                if not valid:
+                    record["colour"] = "red"  # an unknown field: quarantined
+                records[seq] = record
+            body.append(records[seq])
+        response = push(client, proctor, ws.id, body)
+        assert response.status_code == 200, response.text
+        held.update(seq for seq, _ in batch)
+        run = 0
+        while run + 1 in held:
+            run += 1
+        assert response.json()["high_water_mark"] == run
