@@ -158,7 +158,7 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
     rejected.sort(key=lambda pair: pair[0])
 
     _quarantine(session, batch, rejected, results, now)
-    hwm = _advance_high_water_mark(session, ws, sorted(batch_seqs | _seqs(rejected)))
+    hwm = _advance_high_water_mark(session, ws, batch_seqs | _seqs(rejected))
     summaries = attempt_sync.fold_batch(
         session,
         attempt_sync.FoldContext(batch.workstation_id, batch.user_id, secret, hwm, exams),
@@ -243,6 +243,19 @@ def _held(session: Session, record_ids: list[str]) -> dict[str, str]:
     return sync_store.held_hashes(session, record_ids)
 
 
+def _runs(seqs: set[int]) -> tuple[list[int], list[int]]:
+    """The runs of consecutive numbers in ``seqs``: their first and last numbers."""
+    firsts: list[int] = []
+    lasts: list[int] = []
+    for seq in sorted(seqs):
+        if lasts and seq == lasts[-1] + 1:
+            lasts[-1] = seq
+        else:
+            firsts.append(seq)
+            lasts.append(seq)
+    return firsts, lasts
+
+
 def _seqs(rejected: list[tuple[int, Rejection]]) -> set[int]:
     """The seqs of rejected records: each is held now, quarantined or by another record."""
     return {r.seq for _, r in rejected if r.seq is not None}
@@ -323,13 +336,10 @@ def _storable(payload: Any) -> Any:
 _PG_ADVANCE_MARK = text(
     """
     WITH mark AS (SELECT high_water_mark AS m FROM workstations WHERE id = CAST(:ws AS uuid)),
-    batch AS (
-        SELECT s, row_number() OVER (ORDER BY s) AS n
-        FROM unnest(CAST(:seqs AS bigint[])) AS s WHERE s > (SELECT m FROM mark)
-    ),
     start AS (
-        SELECT (SELECT m FROM mark)
-            + (SELECT count(*) FROM batch WHERE s = (SELECT m FROM mark) + n) AS m
+        SELECT GREATEST((SELECT m FROM mark), max(last)) AS m
+        FROM unnest(CAST(:firsts AS bigint[]), CAST(:lasts AS bigint[])) AS run(first, last)
+        WHERE first <= (SELECT m FROM mark) + 1 AND last > (SELECT m FROM mark)
     ),
     held AS (
         SELECT seq FROM sync_records
@@ -348,17 +358,19 @@ _PG_ADVANCE_MARK = text(
 )
 
 
-def _advance_high_water_mark(session: Session, ws: str, seqs: list[int]) -> int:
+def _advance_high_water_mark(session: Session, ws: str, seqs: set[int]) -> int:
     """Highest N such that every seq 1..N of the workstation is held (kept or quarantined).
 
     One statement: the held seqs above the stored mark, numbered in order; those equal to
-    ``mark + their number`` are the unbroken run that moves the mark. On PostgreSQL the run
-    first goes through ``seqs`` (sorted, distinct: the batch's, all held now), so the rows
-    the batch just wrote are not read back; only held seqs past that run are.
+    ``mark + their number`` are the unbroken run that moves the mark. On PostgreSQL the
+    mark first moves along the batch's own ``seqs`` (all held now), sent as their runs of
+    consecutive numbers, so the rows the batch just wrote are not read back: only held
+    seqs past that run are, usually none.
     """
     if sync_store.is_postgres(session):  # the same statement, without building it per batch
+        firsts, lasts = _runs(seqs)
         result = session.connection().execute(
-            _PG_ADVANCE_MARK, {"ws": ws, "ws_text": ws, "seqs": seqs}
+            _PG_ADVANCE_MARK, {"ws": ws, "ws_text": ws, "firsts": firsts, "lasts": lasts}
         )
         return int(result.scalar_one())
     mark = select(Workstation.high_water_mark).where(Workstation.id == ws).scalar_subquery()
