@@ -76,6 +76,7 @@ class ExamCache:
 
     session: Session
     exams: dict[str, Mapping[str, QuestionInfo]] = field(default_factory=dict)
+    delivery_exams: dict[str, str] = field(default_factory=dict)  # delivery id -> exam id
 
     def questions(self, exam_id: str) -> Mapping[str, QuestionInfo]:
         found = self.exams.get(exam_id)
@@ -225,18 +226,12 @@ def rebuild_attempts(
         )
         if start is not None:
             starts[attempt_id] = start
-    delivery_ids = {str(s.data["delivery_id"]).lower() for s in starts.values()}
-    exam_of = (
-        {
-            str(did): str(exam)
-            for did, exam in session.connection().execute(
-                sync_store.statement_for(session, _exams_of_deliveries),
-                {"ids": sorted(delivery_ids)},
-            )
-        }
-        if delivery_ids
-        else {}
-    )
+    exam_of = ctx.exams.delivery_exams  # those the checks read
+    unread = sorted({str(s.data["delivery_id"]).lower() for s in starts.values()} - set(exam_of))
+    if unread:
+        query = sync_store.statement_for(session, _exams_of_deliveries)
+        for did, exam in session.connection().execute(query, {"ids": unread}):
+            exam_of[str(did)] = str(exam)
     rebuilt: dict[str, AttemptRow] = {}
     answer_rows: list[AnswerRow] = []  # of existing attempts (may have rows already)
     new_answer_rows: list[AnswerRow] = []  # of attempts created here

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import literal, null, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -43,7 +43,7 @@ def check_against_database(
     exam_of = {aid: exam for aid, (exam, _, _) in known.items()}
     starts = [r for r in records if r.kind == "attempt.started"]
     if starts:
-        exam_of.update(_check_starts(session, starts, known, verdicts))
+        exam_of.update(_check_starts(session, exams, starts, known, verdicts))
     for record in records:
         if record.kind not in ANSWER_KINDS:
             continue
@@ -60,26 +60,30 @@ def check_against_database(
     return verdicts
 
 
-def _deliveries(postgres: bool) -> Executable:
-    return select(Delivery.id, Delivery.exam_id, Delivery.group_id).where(
-        sync_store.any_of(Delivery.id, "ids", postgres)
+def _start_facts(postgres: bool) -> Executable:
+    """In one query: the deliveries asked (tag ``d``: id, exam, group), the takers that
+    exist (``t``: id), and their memberships in those deliveries' groups (``m``: group,
+    taker)."""
+    deliveries = select(literal("d"), Delivery.id, Delivery.exam_id, Delivery.group_id).where(
+        sync_store.any_of(Delivery.id, "deliveries", postgres)
     )
-
-
-def _takers(postgres: bool) -> Executable:
-    return select(Taker.id).where(sync_store.any_of(Taker.id, "ids", postgres))
-
-
-def _memberships(postgres: bool) -> Executable:
-    """Every membership of these takers in these groups (a few more pairs than asked)."""
-    return select(GroupMember.group_id, GroupMember.taker_id).where(
-        sync_store.any_of(GroupMember.group_id, "groups", postgres),
-        sync_store.any_of(GroupMember.taker_id, "takers", postgres),
+    takers = select(literal("t"), Taker.id, null(), null()).where(
+        sync_store.any_of(Taker.id, "takers", postgres)
     )
+    members = (
+        select(literal("m"), GroupMember.group_id, GroupMember.taker_id, null())
+        .join(Delivery, Delivery.group_id == GroupMember.group_id)
+        .where(
+            sync_store.any_of(Delivery.id, "deliveries", postgres),
+            sync_store.any_of(GroupMember.taker_id, "takers", postgres),
+        )
+    )
+    return union_all(deliveries, takers, members)
 
 
 def _check_starts(
     session: Session,
+    exams: ExamCache,
     starts: Sequence[ValidRecord],
     known: dict[str, tuple[str, str, str]],
     verdicts: Verdicts,
@@ -87,24 +91,19 @@ def _check_starts(
     """Verdicts for start records; attempt id -> exam id for the acceptable ones."""
     delivery_ids = {str(r.data["delivery_id"]).lower() for r in starts}
     taker_ids = {str(r.data["taker_id"]).lower() for r in starts}
-    connection = session.connection()
-    query = sync_store.statement_for(session, _deliveries)
-    deliveries = {
-        str(did): (str(exam), str(group))
-        for did, exam, group in connection.execute(query, {"ids": sorted(delivery_ids)})
-    }
-    query = sync_store.statement_for(session, _takers)
-    takers = {str(t) for t in connection.scalars(query, {"ids": sorted(taker_ids)})}
-    groups = sorted({group for _, group in deliveries.values()})
-    query = sync_store.statement_for(session, _memberships)
-    members = (
-        {
-            (str(g), str(t))
-            for g, t in connection.execute(query, {"groups": groups, "takers": sorted(takers)})
-        }
-        if groups and takers
-        else set()
-    )
+    query = sync_store.statement_for(session, _start_facts)
+    params = {"deliveries": sorted(delivery_ids), "takers": sorted(taker_ids)}
+    deliveries: dict[str, tuple[str, str]] = {}
+    takers: set[str] = set()
+    members: set[tuple[str, str]] = set()
+    for tag, first, second, third in session.connection().execute(query, params):
+        if tag == "d":
+            deliveries[str(first)] = (str(second), str(third))
+        elif tag == "t":
+            takers.add(str(first))
+        else:
+            members.add((str(first), str(second)))
+    exams.delivery_exams.update({did: exam for did, (exam, _) in deliveries.items()})
     exam_of: dict[str, str] = {}
     for record in sorted(starts, key=lambda r: r.seq):
         delivery_id = str(record.data["delivery_id"]).lower()
