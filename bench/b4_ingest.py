@@ -48,7 +48,10 @@ TARGET = ">=25000 and >=0.35"
 BATCH = 1000
 QUESTIONS = 100
 ATTEMPTS = int(os.environ.get("MEDXAM_B4_ATTEMPTS", "1500"))
-WORKSTATIONS = 10
+# A multiple of CLIENTS, so every client thread has the same work: with 10 workstations
+# two of the four threads had three and two had two, and the last third of the run went
+# on with only two batches in flight.
+WORKSTATIONS = int(os.environ.get("MEDXAM_B4_WORKSTATIONS", "12"))
 WORKERS = int(os.environ.get("MEDXAM_B4_WORKERS", "2"))
 CLIENTS = int(os.environ.get("MEDXAM_B4_CLIENTS", "4"))
 PASSWORD = "bench-password-not-secret"
