@@ -17,6 +17,7 @@ from medxam_server.services.sync_validation import (
     Rejection,
     ValidRecord,
     canonical_json,
+    checked_record,
     validate_record,
 )
 
@@ -85,6 +86,35 @@ def test_hash_and_data_text_are_those_of_the_canonical_json(raw: dict[str, Any])
     assert checked.content_hash == hashlib.sha256(canonical_json(raw)).hexdigest()
     assert checked.data_json == canonical_json(raw.get("data", {})).decode()
     assert json.loads(checked.data_json) == raw.get("data", {})
+
+
+@st.composite
+def usual_answers(draw: st.DrawFn) -> dict[str, Any]:
+    """``answer.saved`` records as the desktop writes them, which take the one-pass path."""
+    data = {
+        "question_id": draw(UUIDS),
+        "answer": draw(st.lists(st.text(NOT_NUL, min_size=1, max_size=8), max_size=3)),
+        "time_spent_ms": draw(st.integers(0, 2**40)),
+        "flagged": draw(st.booleans()),
+    }
+    record = {
+        "id": draw(UUIDS),
+        "seq": draw(st.integers(1, 2**62)),
+        "attempt_id": draw(UUIDS),
+        "kind": "answer.saved",
+        "at": draw(TIMES),
+        "data": {key: data[key] for key in draw(st.permutations(list(data)))},
+    }
+    return {key: record[key] for key in draw(st.permutations(list(record)))}
+
+
+@settings(max_examples=300, deadline=None)
+@given(usual_answers())
+def test_the_usual_answer_is_checked_as_every_record_is(raw: dict[str, Any]) -> None:
+    checked = validate_record(raw)
+    assert isinstance(checked, ValidRecord), checked
+    assert checked == checked_record(raw)
+    assert checked.content_hash == hashlib.sha256(canonical_json(raw)).hexdigest()
 
 
 def test_a_uuid_with_a_trailing_newline_is_malformed() -> None:
