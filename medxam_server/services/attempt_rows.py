@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from medxam_server.models import Attempt, utcnow
-from medxam_server.services import sync_store
+from medxam_server.services import pg_copy, sync_store
 
 
 @dataclass(slots=True)
@@ -109,16 +109,23 @@ def _attempts_by_id(postgres: bool) -> Executable:
 
 
 def insert_attempts(session: Session, attempts: Iterable[AttemptRow]) -> None:
-    """Insert new attempts (one executemany); they then count as loaded as they are."""
+    """Insert new attempts (one COPY on PostgreSQL, one executemany on SQLite); they then
+    count as loaded as they are."""
     now = utcnow()
     rows = []
     for attempt in attempts:
         attempt.updated_at = attempt.updated_at or now
-        values = dict(zip(_NAMES, attempt.values(), strict=True))
-        rows.append(values | {"created_at": now})
         attempt.loaded = attempt.values()
-    if rows:
-        session.connection().execute(insert(Attempt), rows)
+        rows.append((*attempt.loaded, now))
+    if not rows:
+        return
+    if sync_store.is_postgres(session):
+        lines = ("\t".join(map(pg_copy.field, row)) + "\n" for row in rows)
+        pg_copy.copy_lines(session, "attempts", (*_NAMES, "created_at"), lines)
+    else:
+        names = (*_NAMES, "created_at")
+        params = [dict(zip(names, row, strict=True)) for row in rows]
+        session.connection().execute(insert(Attempt), params)
 
 
 def write_changed(session: Session, attempts: Iterable[AttemptRow]) -> None:

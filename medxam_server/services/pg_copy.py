@@ -9,7 +9,9 @@ savepoint with a fallback (``sync_store.insert_records``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, cast
 
 import psycopg
@@ -23,6 +25,25 @@ def json_text(text: str) -> str:
     """JSON text as a COPY field: JSON escapes every control character, so only its
     backslashes need doubling."""
     return text.replace("\\", "\\\\")
+
+
+def field(value: Any) -> str:
+    """A Python value as a COPY text field: None, bool, int, datetime or text."""
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        return _ESCAPED.sub(lambda match: _ESCAPES[match.group()], value)
+    raise TypeError(f"no COPY text for {type(value).__name__}")
+
+
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_ESCAPED = re.compile("[\\\\\t\n\r]")
 
 
 def copy_lines(session: Session, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
