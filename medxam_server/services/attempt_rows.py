@@ -69,6 +69,7 @@ _COLUMNS = (
     Attempt.updated_at,
 )
 _NAMES = tuple(column.key for column in _COLUMNS)
+_INSERTED = (*_NAMES, "created_at")  # the columns a new attempt is inserted with
 _UPDATED_AT = _NAMES.index("updated_at")
 _WRITTEN = (
     "status",
@@ -121,10 +122,9 @@ def insert_attempts(session: Session, attempts: Iterable[AttemptRow]) -> None:
         return
     if sync_store.is_postgres(session):
         lines = ("\t".join(map(pg_copy.field, row)) + "\n" for row in rows)
-        pg_copy.copy_lines(session, "attempts", (*_NAMES, "created_at"), lines)
+        pg_copy.copy_lines(session, "attempts", _INSERTED, lines)
     else:
-        names = (*_NAMES, "created_at")
-        params = [dict(zip(names, row, strict=True)) for row in rows]
+        params = [dict(zip(_INSERTED, row, strict=True)) for row in rows]
         session.connection().execute(insert(Attempt), params)
 
 

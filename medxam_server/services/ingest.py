@@ -27,7 +27,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select, text, union, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Executable
@@ -208,7 +207,7 @@ def _claim_statements(postgres: bool) -> tuple[Executable, Executable]:
     ws = bindparam("ws", type_=table.c.id.type)
     now = bindparam("now", type_=table.c.last_seen_at.type)
     upsert = (
-        (postgresql.insert if postgres else sqlite.insert)(table)
+        sync_store.insert_into(table, postgres)
         .values(id=ws, high_water_mark=0, last_seen_at=now)
         .on_conflict_do_update(index_elements=["id"], set_={"last_seen_at": now})
     )

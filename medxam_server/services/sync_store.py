@@ -163,7 +163,12 @@ def _built(build: Callable[[bool], Any], postgres: bool) -> Any:
 
 
 def insert_for(session: Session, table: Any) -> Any:
-    return (postgresql.insert if is_postgres(session) else sqlite.insert)(table)
+    return insert_into(table, is_postgres(session))
+
+
+def insert_into(table: Any, postgres: bool) -> Any:
+    """The dialect's ``INSERT`` (with ``on_conflict_*``) into ``table``."""
+    return (postgresql.insert if postgres else sqlite.insert)(table)
 
 
 def held_hashes(session: Session, record_ids: Sequence[str]) -> dict[str, str]:
