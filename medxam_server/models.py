@@ -375,7 +375,8 @@ class SyncRecord(Base):
     attempt_id: Mapped[str] = mapped_column(UuidStr)
     kind: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime]
-    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # json, not jsonb: stored and read back whole, never queried inside (migration 0004).
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
     by: Mapped[str | None] = mapped_column(UuidStr)
     question_id: Mapped[str | None] = mapped_column(UuidStr)
     content_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the canonical record
