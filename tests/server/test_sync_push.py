@@ -216,6 +216,44 @@ def test_f4_out_of_order_batches_end_with_the_highest_seq(
     assert answers(client, proctor, attempt_id)[q1] == (["C"], 900)
 
 
+def test_an_attempt_finished_in_a_later_batch_is_rebuilt_over_an_online_answer(
+    client: TestClient, proctor: SignedIn, setup: Setup
+) -> None:
+    """The finishing batch rebuilds the attempt's answers; a row saved online (endpoint 6)
+    is replaced by the synced answer to its question (on PostgreSQL the COPY meets that
+    row and falls back to the upsert) and left alone for a question sync never answered."""
+    ws, attempt_id = WorkstationSim(), str(uuid.uuid4())
+    q1, q2, q3 = setup.question_ids
+    ws.start(attempt_id, setup.delivery_id, setup.taker_ids[0])
+    ws.answer(attempt_id, q1, ["A"], 100)
+    assert push(client, proctor, ws.id, ws.records).status_code == 200
+    for qid, labels in ((q2, ["A"]), (q3, ["D"])):
+        body = {
+            "question_id": qid,
+            "answer": labels,
+            "time_spent_ms": 50,
+            "answered_at": "2026-11-24T09:00:00Z",
+        }
+        online = client.post(
+            f"/api/attempts/{attempt_id}/answer", json=body, headers=proctor.headers
+        )
+        assert online.status_code == 200, online.text
+    rest = len(ws.records)
+    ws.answer(attempt_id, q1, ["B"], 300)
+    ws.answer(attempt_id, q2, ["C", "A"], 400)
+    ws.finish(attempt_id)
+    finished = push(client, proctor, ws.id, ws.records[rest:])
+    assert finished.status_code == 200, finished.text
+    assert finished.json()["attempts"][0]["integrity"] == "complete"
+    assert answers(client, proctor, attempt_id) == {
+        q1: (["B"], 300),
+        q2: (["C", "A"], 400),
+        q3: (["D"], 50),
+    }
+    attempt = client.get(f"/api/attempts/{attempt_id}", headers=proctor.headers).json()
+    assert attempt["status"] == "finished"
+
+
 def test_a_missing_record_makes_the_attempt_incomplete_until_it_arrives(
     client: TestClient, proctor: SignedIn, setup: Setup
 ) -> None:
