@@ -10,7 +10,7 @@ does the same jobs.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -218,13 +218,9 @@ def insert_records(
         return set()
     if is_postgres(session):
         lines = _record_lines(records, ws=ws, batch_id=batch_id, now=now)
-        try:
-            with session.begin_nested():
-                pg_copy.copy_lines(session, "sync_records", RECORD_COLUMNS, lines)
+        if _copied_new(session, "sync_records", RECORD_COLUMNS, lines):
             return {r.id for r in records}
-        except IntegrityError as exc:  # an id or seq already held: the slower, exact path
-            if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
-                raise
+        # An id or seq already held: the slower, exact path.
         session.connection().execute(_PG_STAGE_RECORDS)
         pg_copy.copy_lines(session, "sync_records_stage", RECORD_COLUMNS, lines)
         inserted = session.connection().execute(_PG_INSERT_STAGED, {"n": len(records)}).scalar()
@@ -233,6 +229,20 @@ def insert_records(
     full = [_record_row(r, r.at) | extra for r in records]
     statement = insert_for(session, RECORDS).on_conflict_do_nothing().returning(RECORDS.c.id)
     return {str(row_id) for row_id in session.connection().execute(statement, full).scalars()}
+
+
+def _copied_new(session: Session, table: str, columns: Sequence[str], lines: Iterable[str]) -> bool:
+    """COPY rows that should all be new, inside a savepoint: False, with nothing written,
+    when one of them is already there (a unique violation); the caller then takes its
+    slower path that handles conflicts."""
+    try:
+        with session.begin_nested():
+            pg_copy.copy_lines(session, table, columns, lines)
+    except IntegrityError as exc:
+        if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
+            raise
+        return False
+    return True
 
 
 RECORD_COLUMNS = (
@@ -332,14 +342,9 @@ def replace_answers(
     if is_postgres(session):
         # By COPY (a third of the database's CPU of the JSON insert): after the delete
         # only an online row (seqs 0) or another transaction's new row can be in the way,
-        # and then the savepoint is rolled back and the rows upserted instead.
-        try:
-            with session.begin_nested():
-                pg_copy.copy_lines(session, "attempt_questions", ANSWER_FIELDS, _answer_lines(rows))
+        # and then the rows are upserted instead.
+        if _copied_new(session, "attempt_questions", ANSWER_FIELDS, _answer_lines(rows)):
             return
-        except IntegrityError as exc:
-            if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
-                raise
         session.connection().execute(_PG_REPLACE_ANSWERS, {"rows": _json_rows(rows)})
         return
     statement = insert_for(session, ANSWERS)
