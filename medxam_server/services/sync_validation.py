@@ -60,7 +60,9 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 
 
 # JSON text holding an escaped NUL character: ``\u0000`` after an even number of
-# backslashes. PostgreSQL's jsonb cannot store that character.
+# backslashes. PostgreSQL's jsonb and text cannot store that character; a record's data
+# is a json column (migration 0004), which could, but is refused alike so that no value
+# the server keeps depends on which column type it landed in.
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
