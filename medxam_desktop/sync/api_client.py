@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -63,6 +64,7 @@ __all__ = [
     "ServerHealth",
     "SignInRefused",
     "SignedInUser",
+    "problem_detail",
 ]
 
 
@@ -134,6 +136,27 @@ class ApiClient:
             raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
         _raise_for_common(response)
         return response
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request with this client's token, for the other ``sync/`` modules
+        (e.g. ``results_api``): no answer is an ``OfflineError``, 401 an ``AuthError``,
+        403 a ``ServerRejectedError``, 5xx an ``OfflineError``; other statuses are the
+        caller's to read. ``kwargs`` are httpx's (``params``, ``json``, ``timeout``…)."""
+        return self._request(method, path, **kwargs)
+
+    @contextmanager
+    def stream(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        """``request`` with the body left unread (``iter_bytes`` it); a transport error
+        while reading is an ``OfflineError`` too."""
+        headers = self._headers(kwargs.pop("headers", None))
+        try:
+            with self._client.stream(method, path, headers=headers, **kwargs) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    _raise_for_common(response)
+                yield response
+        except _transport_error() as exc:
+            raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
 
     def health(self) -> ServerHealth:
         """``GET /api/health``; raises ``OfflineError`` when the server or its database is down."""
@@ -348,6 +371,11 @@ def _json_or_reject(response: httpx.Response, expected: int) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ServerRejectedError("The server sent an answer this program cannot read.")
     return body
+
+
+def problem_detail(response: httpx.Response) -> str:
+    """The ``detail`` of a problem+json answer (or its title, or the status)."""
+    return _problem_detail(response)
 
 
 def _problem_detail(response: httpx.Response) -> str:
