@@ -61,6 +61,9 @@ def _migrate() -> None:
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    # The client address (sign-in throttle) comes from X-Forwarded-For only when the
+    # peer is a proxy named in MEDXAM_FORWARDED_ALLOW_IPS; by default no header is trusted.
+    forwarded = get_settings().forwarded_allow_ips.strip()
     uvicorn.run(
         "medxam_server.main:create_app",
         factory=True,
@@ -68,6 +71,8 @@ def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=getattr(args, "workers", 1),
         log_level="info",
+        proxy_headers=bool(forwarded),
+        forwarded_allow_ips=forwarded or None,
     )
 
 

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     session_hours: float = 12.0
     login_max_failures: int = 5
     login_window_seconds: int = 300
+    login_max_failures_per_address: int = 20
+    # Proxies whose X-Forwarded-For gives the client's address (uvicorn's
+    # --forwarded-allow-ips, comma-separated); empty: no forwarding header is trusted.
+    forwarded_allow_ips: str = ""
+    quarantine_max_per_workstation: int = 2000
+    quarantine_window_seconds: int = 24 * 3600
     max_body_bytes: int = 10 * 1024 * 1024
     retry_after_seconds: int = 5
     db_pool_size: int = 10

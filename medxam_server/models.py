@@ -107,14 +107,16 @@ class AuthSession(Base):
     revoked_at: Mapped[datetime | None]
 
 
-class LoginFailure(Base):
-    """Failed logins, kept in the database so throttling works across workers."""
+class LoginThrottle(Base):
+    """Sign-ins counted against one key (``user:NAME`` or ``address:HOST``) in its
+    current window: one row per key, counted up by a single atomic upsert before the
+    password is checked, so the throttle holds across workers (issue 13, finding 4)."""
 
-    __tablename__ = "login_failures"
+    __tablename__ = "login_throttle"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(index=True)
+    failures: Mapped[int] = mapped_column(Integer)
 
 
 class Group(Timestamped, Base):
@@ -404,6 +406,8 @@ class QuarantinedRecord(Base):
     """A record the server rejected, kept for admins: nothing sent is thrown away."""
 
     __tablename__ = "quarantine"
+    # The per-workstation cap counts a workstation's recent rows (issue 13, finding 9).
+    __table_args__ = (Index("ix_quarantine_workstation_received", "workstation_id", "received_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     record_id: Mapped[str | None] = mapped_column(String(64), index=True)

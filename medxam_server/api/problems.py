@@ -13,7 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from medxam_server.services.errors import ServiceError
+from medxam_server.services.errors import ServiceError, TooManyRequests
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,9 @@ def install(app: FastAPI, *, retry_after: int) -> None:
 
     @app.exception_handler(ServiceError)
     async def service_error(_request: Request, exc: ServiceError) -> JSONResponse:
-        headers = {"Retry-After": "60"} if exc.status == 429 else None
+        headers = None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
         return problem(

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
-from medxam_server.models import AuthSession, LoginFailure, User, utcnow
+from medxam_server.db import transaction
+from medxam_server.models import AuthSession, User, utcnow
 from medxam_server.security import hash_password, hash_token, new_token, verify_password
-from medxam_server.services.errors import Conflict, Invalid, TooManyRequests, Unauthorized
+from medxam_server.services import login_throttle
+from medxam_server.services.errors import Conflict, Invalid, Unauthorized
 
 ROLES = ("admin", "proctor")
 BAD_CREDENTIALS = "The username or password is not correct."
@@ -42,36 +44,37 @@ def create_user(
 
 
 def login(
-    session: Session,
+    factory: sessionmaker[Session],
     *,
     username: str,
     password: str,
+    address: str,
     session_hours: float,
-    max_failures: int,
-    window_seconds: int,
+    limits: login_throttle.Limits,
 ) -> LoginResult:
     """A new session for good credentials; the same 401 for unknown user or bad password.
 
-    After ``max_failures`` failures for a username within ``window_seconds``, every
-    attempt answers 429 until the window passes (even with the right password).
+    The sign-in is counted against its username and client address before the password
+    is checked (``login_throttle``); past either limit every sign-in answers 429 with
+    Retry-After until that key's window passes, even with the right password. Two
+    short transactions: no database connection is held while Argon2 runs.
     """
     now = utcnow()
-    since = now - timedelta(seconds=window_seconds)
-    failures = session.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.username == username, LoginFailure.at >= since)
-    )
-    if (failures or 0) >= max_failures:
-        raise TooManyRequests("Too many failed sign-ins; wait a few minutes and try again.")
-    user = session.scalar(select(User).where(User.username == username))
+    with transaction(factory) as session:
+        slot = login_throttle.take(
+            session, username=username, address=address, limits=limits, now=now
+        )
+        user = session.scalar(select(User).where(User.username == username))
     if not verify_password(user.password_hash if user else None, password) or user is None:
-        session.add(LoginFailure(username=username, at=now))
         raise Unauthorized(BAD_CREDENTIALS)
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
     token = new_token()
-    expires_at = now + timedelta(hours=session_hours)
-    session.add(AuthSession(user_id=user.id, token_hash=hash_token(token), expires_at=expires_at))
+    expires_at = utcnow() + timedelta(hours=session_hours)
+    with transaction(factory) as session:
+        login_throttle.give_back(session, slot)
+        session.add(
+            AuthSession(user_id=user.id, token_hash=hash_token(token), expires_at=expires_at)
+        )
+        login_throttle.forget_expired(session, now=now, window_seconds=limits.window_seconds)
     return LoginResult(token=token, expires_at=expires_at, user=user)
 
 

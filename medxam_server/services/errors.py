@@ -44,5 +44,13 @@ class Forbidden(ServiceError):
 
 
 class TooManyRequests(ServiceError):
+    """429; ``retry_after`` is the Retry-After header's seconds."""
+
     status = 429
     title = "Too many requests"
+
+    def __init__(
+        self, detail: str, *, retry_after: int, errors: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        super().__init__(detail, errors=errors)
+        self.retry_after = retry_after
