@@ -17,6 +17,8 @@ from datetime import datetime
 from json.encoder import encode_basestring
 from typing import Any
 
+from medxam_server.services.time_window import EARLIEST, LATEST, WINDOW_TEXT
+
 UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
 )
@@ -27,7 +29,8 @@ MAX_MS = 2**53
 MAX_TEXT = 4000
 
 # Reasons a record is rejected (the ``reason`` of a ``rejected`` result).
-MALFORMED = "malformed"  # not an object, or a field with the wrong type or format
+MALFORMED = "malformed"  # not an object, a field with the wrong type or format, or a time
+# outside the years 2000-9998 in UTC (``time_window``)
 UNKNOWN_FIELD = "unknown_field"
 UNKNOWN_KIND = "unknown_kind"
 
@@ -153,13 +156,27 @@ def time_text(raw: str, parsed: datetime) -> str:
 
 
 def _time(value: Any) -> datetime | None:
+    """The time, when it is RFC 3339 text with a time zone inside ``time_window``."""
     if not isinstance(value, str) or len(value) > 40:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else None
+    if parsed.tzinfo is None or not EARLIEST <= parsed <= LATEST:
+        return None
+    return parsed
+
+
+def _time_problem(value: Any) -> str:
+    """Why ``_time(value)`` is None (only asked for a rejected record)."""
+    try:
+        parsed = datetime.fromisoformat(value) if len(value) <= 40 else None
+    except ValueError:
+        parsed = None
+    if parsed is not None and parsed.tzinfo is not None:
+        return f"at must be {WINDOW_TEXT}"
+    return "at must be an RFC 3339 time with a time zone"
 
 
 def _rejection(raw: dict[str, Any], reason: str, detail: str) -> Rejection:
@@ -250,8 +267,10 @@ def checked_record(raw: Any) -> ValidRecord | Rejection:
     kind, raw_at = raw.get("kind"), raw.get("at")
     if type(kind) is not str or (rules := KIND_FIELDS.get(kind)) is None:
         return _rejection(raw, UNKNOWN_KIND, f"unknown kind {str(kind)[:40]!r}")
-    if type(raw_at) is not str or (at := _time(raw_at)) is None:
+    if type(raw_at) is not str:
         return _rejection(raw, MALFORMED, "at must be an RFC 3339 time with a time zone")
+    if (at := _time(raw_at)) is None:
+        return _rejection(raw, MALFORMED, _time_problem(raw_at))
     data = raw.get("data", {})
     if type(data) is not dict:
         return _rejection(raw, MALFORMED, "data must be an object")
