@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from medxam_server import pg_times
+
 
 def make_engine(
     url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout: float = 10.0
@@ -18,7 +20,7 @@ def make_engine(
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         pool_pre_ping=True,
         # A request that finds no free connection within pool_timeout answers 503 with
@@ -28,6 +30,9 @@ def make_engine(
         max_overflow=max_overflow,
         connect_args={"connect_timeout": 5},
     )
+    # A stored time Python cannot hold reads as the nearest one it can (pg_times).
+    event.listen(engine, "connect", pg_times.register)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

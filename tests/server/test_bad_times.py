@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from medxam_server.db import transaction
 from medxam_server.models import QuarantinedRecord
@@ -139,3 +139,37 @@ def test_a_time_outside_the_window_is_malformed_and_every_read_still_works(
     no_attempt = kind == "attempt.started"  # its start is in quarantine: no attempt yet
     for path, status in found.items():
         assert status == (404 if no_attempt and bad_id in path else 200), (path, status)
+
+
+def test_a_stored_time_off_the_scale_does_not_fail_a_read(
+    app: FastAPI, client: TestClient, proctor: SignedIn, admin: SignedIn, setup: Setup,
+    database_url: str,
+) -> None:  # fmt: skip
+    """Times written before the window was checked: on PostgreSQL year 10000 and year 0
+    in UTC (read as the nearest time Python holds), on SQLite years 1 and 9999."""
+    ws = WorkstationSim()
+    attempt_id, _ = whole_attempt(ws, setup, 0, {})
+    response = push(client, proctor, ws.id, ws.records)
+    code = response.json()["attempts"][0]["receipt_code"]
+    late, early = (LATE, EARLY) if database_url.startswith("postgresql") else (
+        "9999-12-31 23:59:59.999999", "0001-01-01 00:00:00.000000"
+    )  # fmt: skip
+    with transaction(app.state.session_factory) as session:
+        for statement in (
+            "UPDATE attempts SET started_at = :late, finished_at = :early",
+            "UPDATE attempt_questions SET answered_at = :late",
+            "UPDATE sync_records SET at = :early",
+        ):
+            session.execute(text(statement), {"late": late, "early": early})
+    found = read_all(
+        client,
+        admin,
+        delivery_ids=[setup.delivery_id],
+        attempt_ids=[attempt_id],
+        receipt_codes=[code],
+        filters=[f"taker_id={setup.taker_ids[0]}"],
+    )
+    assert set(found.values()) == {200}, found
+    attempt = client.get(f"/api/attempts/{attempt_id}", headers=admin.headers).json()
+    assert attempt["started_at"].startswith("9999-12-31T23:59:59.999999")
+    assert attempt["finished_at"].startswith("0001-01-01T00:00:00")
