@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from medxam_server import __version__
 from medxam_server.api import (
+    admin_views,
     attempts,
     auth,
     deliveries,
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app, retry_after=settings.retry_after_seconds)
     for router in (health.router, auth.router, attempts.router, results.router):
         app.include_router(router, prefix="/api")
-    for router in (sync.router, workstations.router):
+    for router in (sync.router, workstations.router, admin_views.router):
         app.include_router(router, prefix="/api")
     setup_routers = (users, groups, takers, question_sets, exams, deliveries)
     for module in setup_routers:

@@ -97,6 +97,10 @@ RULES: dict[tuple[str, str], str] = {
     # results
     ("GET", "/api/deliveries/{id}/results"): ADMIN,
     ("GET", "/api/deliveries/{id}/results.csv"): ADMIN,
+    # admin views (the desktop console)
+    ("GET", "/api/attempts/{id}/events"): ADMIN,
+    ("GET", "/api/attempts/{id}/score-history"): ADMIN,
+    ("GET", "/api/deliveries/{id}/sync-status"): ADMIN,
     # batch sync
     ("POST", "/api/sync/push"): PROCTOR,
     ("GET", "/api/sync/state"): PROCTOR,
