@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
+from medxam_server.api.times import ApiTime
 from medxam_server.schemas import RequestModel
 
 
@@ -71,18 +72,18 @@ class StartIn(RequestModel):
     taker_id: UUID
     id: UUID | None = Field(default=None, description="chosen by an offline client")
     workstation_id: UUID | None = None
-    started_at: AwareDatetime | None = None
+    started_at: ApiTime | None = None
 
 
 class FinishIn(RequestModel):
-    finished_at: AwareDatetime | None = None
+    finished_at: ApiTime | None = None
 
 
 class AnswerIn(RequestModel):
     question_id: UUID
     answer: list[str] = Field(max_length=26, description="chosen option labels; [] clears")
     time_spent_ms: int = Field(ge=0, le=2**53)
-    answered_at: AwareDatetime
+    answered_at: ApiTime
     flagged: bool = False
 
 

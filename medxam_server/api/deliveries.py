@@ -7,10 +7,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from medxam_server.api.common import Id, Name, PageDep, problems
 from medxam_server.api.deps import AdminDep, ProctorDep, SessionDep
+from medxam_server.api.times import ApiTime
 from medxam_server.schemas import Page, RequestModel, ResponseModel
 from medxam_server.services import deliveries, packages
 from medxam_server.services.deliveries import DeliveryData
@@ -22,8 +23,8 @@ class DeliveryIn(RequestModel):
     exam_id: Id
     group_id: Id
     title: Name
-    opens_at: AwareDatetime
-    closes_at: AwareDatetime
+    opens_at: ApiTime
+    closes_at: ApiTime
     location: Annotated[str, Field(max_length=200)] | None = None
 
 
