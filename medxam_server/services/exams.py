@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from medxam_server.models import Attempt, Exam, ExamMedia, ExamQuestion, Question, QuestionSet
+from medxam_server.services import media_check
 from medxam_server.services.common import delete_or_conflict, get_or_404, paginate
 from medxam_server.services.errors import Conflict, Invalid, NotFound
 from medxam_server.services.questions import QuestionData, add_questions
@@ -96,6 +97,9 @@ def import_exam(
     session: Session, data: ExamData, questions: Sequence[QuestionData], media: Sequence[MediaData]
 ) -> ImportResult:
     """A question set, its questions and an exam using them in the given order, or nothing."""
+    media_check.check_media(
+        [(m.name, m.content_type, m.data) for m in media], loc=("body", "media")
+    )
     question_set = QuestionSet(title=data.title, description=data.description)
     session.add(question_set)
     session.flush()
@@ -124,6 +128,9 @@ def import_exam(
 def put_media(session: Session, exam_id: str, item: MediaData) -> ExamMedia:
     """Add or replace one media file of an exam."""
     exam = get_or_404(session, Exam, exam_id, "exam")
+    media_check.check_media(
+        [(item.name, item.content_type, item.data)], loc=("body",), listed=False
+    )
     row = session.scalar(
         select(ExamMedia).where(ExamMedia.exam_id == exam_id, ExamMedia.name == item.name)
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -42,7 +43,7 @@ ITEM_COLUMNS = (
 )
 OPTION_FIELDS = ("count", "proportion", "upper_proportion", "lower_proportion")
 TABLES = ("attempts", "items")
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = frozenset("=+-@")
 
 
 def attempts_csv(results: dict[str, Any]) -> str:
@@ -88,11 +89,27 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, list):
-        return ";".join(str(part) for part in value)
     if isinstance(value, float):
         return repr(value)
-    text = str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_PREFIXES):
-        return "'" + text  # a name like "=HYPERLINK(...)" must not run in a spreadsheet
+    if isinstance(value, list):
+        return _inert(";".join(str(part) for part in value))
+    return _inert(value) if isinstance(value, str) else str(value)
+
+
+def _inert(text: str) -> str:
+    """Text a spreadsheet shows as text: a name like "=HYPERLINK(...)" must not run.
+
+    Spreadsheets pass over leading white space (space, newline, tab, CR, full-width
+    space) and read full-width signs (``＝ ＋ － ＠``) as formula starts; so leading white
+    space and control characters are skipped and the first other character, NFKC
+    normalised, is checked against ``= + - @``. A leading tab or CR is quoted anyway.
+    """
+    if text.startswith(("\t", "\r")):
+        return "'" + text
+    for char in text:
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf"):
+            continue
+        if unicodedata.normalize("NFKC", char)[:1] in _FORMULA_STARTS:
+            return "'" + text
+        break
     return text
