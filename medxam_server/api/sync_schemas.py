@@ -14,7 +14,10 @@ MAX_RECORDS = 10_000
 
 
 class PushIn(RequestModel):
-    protocol: int = Field(description="1; another version answers 426")
+    protocol: int = Field(
+        strict=True,  # the JSON integer only: "1", true and 1.0 answer 422 (issue 13, finding 7)
+        description="the JSON integer 1; another integer answers 426",
+    )
     workstation_id: UUID
     records: list[dict[str, Any]] = Field(
         max_length=MAX_RECORDS,

@@ -48,8 +48,11 @@ def parse_bundle(session: Session, body: bytes, *, user_id: str) -> Batch:
         raise _fail(f"unknown field(s) {', '.join(sorted(extra))}")
     if document.get("version") != 1:
         raise _fail("unknown bundle version")
-    if document.get("protocol") not in SUPPORTED_PROTOCOLS:
-        raise UnsupportedProtocol(str(document.get("protocol")))
+    protocol = document.get("protocol")
+    if type(protocol) is not int:  # "1", true and 1.0 are not protocol 1 (as for a push)
+        raise _fail("protocol must be a JSON integer")
+    if protocol not in SUPPORTED_PROTOCOLS:
+        raise UnsupportedProtocol(str(protocol))
     workstation_id = document.get("workstation_id")
     records = document.get("records")
     manifest = document.get("manifest")
