@@ -20,7 +20,7 @@ from medxam_desktop.domain.content import ExamContent
 from medxam_desktop.domain.timing import Clock, SystemClock
 from medxam_desktop.errors import user_message
 from medxam_desktop.log import configure_logging
-from medxam_desktop.sync.api_client import ApiClient, ServerHealth
+from medxam_desktop.sync.api_client import ApiClient, ServerHealth, SignedInUser
 from medxam_desktop.sync.credentials import CredentialStore
 from medxam_desktop.sync.pusher import Pusher
 from medxam_desktop.ui.candidate.exam_window import ExamWindow
@@ -88,8 +88,27 @@ class Workstation:
         scheduler = self.sync = SyncScheduler(Pusher(store, self.client), self.window)
         self.window.show_sync_panel(SyncPanel(scheduler))
         session.signed_in.connect(lambda _user: scheduler.reconnected())
+        session.signed_in.connect(self._signed_in)
+        session.signed_out.connect(self.window.close_admin_console)
         scheduler.sign_in_needed.connect(self._ask_for_sign_in)
         scheduler.start()
+
+    def _signed_in(self, user: SignedInUser) -> None:
+        """An admin signed in with the password gets the results console; proctors (and
+        anyone signed in offline with a PIN) keep the proctor's screens."""
+        flow = self.flow
+        if user.role != "admin" or flow is None or flow.session.offline:
+            return
+        # Imported here, not at start-up: the console brings QtCharts (benchmark B3).
+        from medxam_desktop.ui.admin.build import build_console
+        from medxam_desktop.ui.admin.context import AdminContext
+
+        context = AdminContext.make(self.client, user, self.config.data_dir)
+        console = build_console(context)
+        console.sign_out_requested.connect(flow.session.sign_out)
+        context.calls.sign_in_needed.connect(flow.session.sign_out)
+        self.window.show_admin_console(console)
+        log.info("admin console opened for user %s", user.id)
 
     def _ask_for_sign_in(self) -> None:
         """The server refused the kept sign-in (401): the queue waits, the proctor is asked.

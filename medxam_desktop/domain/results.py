@@ -25,6 +25,7 @@ from medxam_desktop.domain.sync_status import SyncCompleteness, WorkstationSync
 
 __all__ = [
     "AttemptRow",
+    "DeliveriesSnapshot",
     "DeliveryListing",
     "DeliveryResults",
     "HistogramBin",
@@ -142,9 +143,15 @@ class DeliveryListing:
 
     def with_sync(self, sync: SyncCompleteness | None) -> DeliveryListing:
         return DeliveryListing(
-            self.id, self.title, self.exam_id, self.group_id, self.opens_at, self.closes_at,
-            self.location, sync,
-        )  # fmt: skip
+            self.id,
+            self.title,
+            self.exam_id,
+            self.group_id,
+            self.opens_at,
+            self.closes_at,
+            self.location,
+            sync,
+        )
 
 
 # --- results --------------------------------------------------------------------------------
@@ -373,3 +380,13 @@ class ResultsSnapshot:
     fetched_at: datetime
     stale: bool = False
     problem: str = ""  # why they are stale, in plain words
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveriesSnapshot:
+    """The deliveries list, fresh or kept from ``fetched_at`` (``stale``)."""
+
+    deliveries: tuple[DeliveryListing, ...]
+    fetched_at: datetime
+    stale: bool = False
+    problem: str = ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 FLAG_WORDS: dict[str, str] = {
     "too_hard": "Too hard (p < 0.20)",
@@ -44,6 +44,15 @@ def format_points(value: Decimal | None) -> str:
         return DASH
     text = format(value.normalize(), "f") if value != 0 else "0"
     return text
+
+
+def format_stat(value: Decimal | None, *, places: int = 2) -> str:
+    """A statistic in points (mean, SD, SEM…): at most ``places`` decimals, ``6.75``,
+    ``11.33``, ``12``; ``—`` for undefined."""
+    if value is None:
+        return DASH
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return format_points(rounded)
 
 
 def format_percent(value: Decimal | float | None, *, places: int = 1) -> str:

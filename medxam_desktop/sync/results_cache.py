@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from medxam_desktop.domain.results import DeliveryListing, ResultsSnapshot
-from medxam_desktop.errors import OfflineError, user_message
+from medxam_desktop.domain.results import DeliveriesSnapshot, DeliveryListing, ResultsSnapshot
+from medxam_desktop.errors import OfflineError, ServerRejectedError, user_message
 from medxam_desktop.sync.results_api import ResultsApi, decode, parse_results
 
 log = logging.getLogger(__name__)
@@ -114,10 +114,17 @@ class ResultsSource:
             kept = self.cache.load_results(delivery_id)
             if kept is None:
                 raise
-            log.info("server unreachable; showing results of %s kept from %s",
-                     delivery_id, kept.fetched_at.isoformat())  # fmt: skip
+            log.info(
+                "server unreachable; showing results of %s kept from %s",
+                delivery_id,
+                kept.fetched_at.isoformat(),
+            )
+            try:
+                cached = parse_results(kept.body)
+            except ServerRejectedError:
+                raise error from None
             return ResultsSnapshot(
-                results=parse_results(kept.body),
+                results=cached,
                 fetched_at=kept.fetched_at,
                 stale=True,
                 problem=user_message(error).split("\n\n")[0],
@@ -126,20 +133,24 @@ class ResultsSource:
         self.cache.save_results(delivery_id, fresh.body, fetched_at)
         return ResultsSnapshot(results=fresh.results, fetched_at=fetched_at)
 
-    def deliveries(self) -> tuple[list[DeliveryListing], datetime, bool]:
-        """(deliveries, as of when, stale?) — the kept list when the server is away."""
+    def deliveries(self) -> DeliveriesSnapshot:
+        """The deliveries; the kept list (stale) when the server cannot be reached."""
         try:
             listed = self.api.deliveries()
-        except OfflineError:
+        except OfflineError as error:
             kept = self.cache.load_deliveries()
             if kept is None:
                 raise
-            items = decode(kept.body)
-            return [DeliveryListing.from_json(i) for i in items], kept.fetched_at, True
+            try:
+                items = tuple(DeliveryListing.from_json(i) for i in decode(kept.body))
+            except (ValueError, TypeError, ServerRejectedError):
+                raise error from None
+            problem = user_message(error).split("\n\n")[0]
+            return DeliveriesSnapshot(items, kept.fetched_at, stale=True, problem=problem)
         now = datetime.now(UTC)
         body = json.dumps([_listing_json(d) for d in listed]).encode()
         self.cache.save_deliveries(body, now)
-        return listed, now, False
+        return DeliveriesSnapshot(tuple(listed), now)
 
 
 def _listing_json(delivery: DeliveryListing) -> dict[str, str | None]:

@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
         layout.addStretch(1)
         self.pages.addWidget(title_page)
         self.proctor_flow: ProctorFlow | None = None
+        self.admin_console: QWidget | None = None
         if proctor_flow is not None:
             self.set_proctor_flow(proctor_flow)
         self.setCentralWidget(self.pages)
@@ -69,6 +70,24 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(flow)
         self.pages.setCurrentWidget(flow)
         flow.candidate_unlocked.connect(self._unlocked)
+
+    def show_admin_console(self, console: QWidget) -> None:
+        """An admin signed in: the results console (ui/admin/) replaces the proctor's
+        screens until the sign-out."""
+        self.close_admin_console()
+        self.admin_console = console
+        self.pages.addWidget(console)
+        self.pages.setCurrentWidget(console)
+        console.setFocus()
+
+    def close_admin_console(self) -> None:
+        """Back to the proctor's screens (the admin signed out)."""
+        console, self.admin_console = self.admin_console, None
+        if console is None:
+            return
+        self.pages.removeWidget(console)
+        console.deleteLater()
+        self.show_proctor()
 
     def show_problem(self, text: str) -> None:
         """The workstation cannot work (e.g. its store cannot be opened): say why."""

@@ -1,10 +1,8 @@
 """Shared fixtures of the admin console tests: a real server on loopback holding a
 delivery of 200+ finished attempts, built once per test session through the real API.
 
-Use it from a test module with::
-
-    from tests.desktop.admin_fixtures import (  # noqa: F401 (fixtures)
-        AdminWorld, admin_database_url, admin_world)
+tests/desktop/conftest.py makes the fixtures available to every desktop test module:
+ask for ``admin_world`` (typed ``AdminWorld``, imported from here).
 
 ``admin_world`` is session-scoped: the server and its data are made once. Tests that
 change data (a score override) must use ``world.spare_finished`` (attempts no other

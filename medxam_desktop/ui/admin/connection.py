@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # A call that takes longer than this makes the state "slow" (results of 10,000 attempts
 # take the server 1-2 s; 8 s is well beyond a healthy server).
 SLOW_AFTER_S = 8.0
+OFFLINE_WORDS = "The server cannot be reached."
 
 
 class ServerState(enum.Enum):
@@ -64,7 +65,10 @@ class ServerCalls(QObject):
         started = time.monotonic()
 
         def done(result: Any) -> None:
-            self._answered(time.monotonic() - started)
+            if getattr(result, "stale", False):  # kept results: the server did not answer
+                self.mark_stale(str(getattr(result, "problem", "")) or OFFLINE_WORDS)
+            else:
+                self._answered(time.monotonic() - started)
             if on_done is not None:
                 on_done(result)
 

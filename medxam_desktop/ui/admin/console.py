@@ -142,8 +142,9 @@ class AdminConsole(QWidget):
         self.status_bar = named(QStatusBar(), "adminStatusBar", "Console status")
         self.status_bar.setSizeGripEnabled(False)
         self.message_label = named(QLabel(""), "adminMessageLabel", "Console message")
-        self.state_label = named(QLabel(STATE_WORDS[ServerState.UNKNOWN]), "serverStateLabel",
-                                 "Server state")  # fmt: skip
+        self.state_label = named(
+            QLabel(STATE_WORDS[ServerState.UNKNOWN]), "serverStateLabel", "Server state"
+        )
         self.refreshed_label = named(QLabel(""), "lastRefreshedLabel", "Last refreshed")
         self.status_bar.addWidget(self.message_label, 1)
         self.status_bar.addPermanentWidget(self.refreshed_label)

@@ -148,8 +148,8 @@ class ProctorFlow(QStackedWidget):
     def _offer_first_pin(self) -> None:
         """Right after a sign-in with the password: set a PIN if there is none here yet."""
         user = self.session.user
-        if user is None or self.session.offline:
-            return
+        if user is None or self.session.offline or user.role == "admin":
+            return  # an admin gets the results console, and never signs in with a PIN
         run_on_store(
             lambda: self.store.proctors.has_pin(user.id),
             on_done=lambda has: None if has else self._open_pin_dialog(first=True),

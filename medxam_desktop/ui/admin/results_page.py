@@ -1,0 +1,240 @@
+"""A delivery's results: the summary panel, the score histogram and the attempts table.
+
+``load(delivery_id)`` fetches, parses and prepares the table rows in the background
+(``ResultsSource``: the server, else the last results kept on disk, marked stale). On
+the UI thread the summary is shown first and ``summary_shown`` emitted once it is
+painted (benchmark B8 times it); the histogram and the table follow on the next turn of
+the event loop, the table by one model reset. Enter or a double-click on an attempt
+opens it (``attempt_chosen``); Ctrl+F goes to the filter box.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from html import escape
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from medxam_desktop.domain.results import ResultsSnapshot
+from medxam_desktop.domain.results_text import format_time
+from medxam_desktop.errors import OfflineError, user_message
+from medxam_desktop.ui.admin.attempts_model import (
+    AttemptColumn,
+    AttemptIdRole,
+    AttemptsFilterProxy,
+    AttemptsTableModel,
+    PreparedRow,
+    prepare_rows,
+)
+from medxam_desktop.ui.admin.context import AdminContext
+from medxam_desktop.ui.admin.histogram import ScoreHistogram
+from medxam_desktop.ui.admin.summary_panel import SummaryPanel
+from medxam_desktop.ui.proctor.widgets import MESSAGE_STYLE, page_shortcut, set_up_table
+from medxam_desktop.ui.widgets.naming import named
+
+log = logging.getLogger(__name__)
+
+NO_DELIVERY = "Choose a delivery on the Deliveries page (Ctrl+1) to see its results."
+FILTER_DELAY_MS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    snapshot: ResultsSnapshot
+    rows: list[PreparedRow]
+
+    @property
+    def stale(self) -> bool:  # ServerCalls reads it: kept results mean "offline"
+        return self.snapshot.stale
+
+    @property
+    def problem(self) -> str:
+        return self.snapshot.problem
+
+
+def _load(context: AdminContext, delivery_id: str) -> Loaded:
+    """Background: fetch (or read the kept copy), parse, prepare the table rows."""
+    snapshot = context.source.results(delivery_id)
+    return Loaded(snapshot, prepare_rows(snapshot.results.attempts))
+
+
+class ResultsPage(QWidget):
+    summary_shown = Signal(str)  # delivery_id, once the summary is painted
+    results_shown = Signal(object)  # ResultsSnapshot, once table and chart are filled
+    attempt_chosen = Signal(str)  # attempt_id
+
+    def __init__(self, context: AdminContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "resultsPage", "Results")
+        self.context = context
+        self.delivery_id: str | None = None
+        self.snapshot: ResultsSnapshot | None = None
+        self._generation = 0
+        self.title_label = named(QLabel("<h2>Results</h2>"), "resultsTitle", "Results of")
+        self.message_label = named(QLabel(NO_DELIVERY), "resultsMessage", "Results message")
+        self.message_label.setWordWrap(True)
+        self.fetched_label = named(QLabel(""), "resultsFetchedLabel", "Results as of")
+        self.summary = SummaryPanel()
+        self.histogram = ScoreHistogram()
+        self.model = AttemptsTableModel()
+        self.proxy = AttemptsFilterProxy(self.model)
+        self.filter_edit = named(QLineEdit(), "attemptFilter", "Filter attempts")
+        self.filter_edit.setPlaceholderText("Filter by name, candidate number, status, receipt")
+        self.filter_edit.setClearButtonEnabled(True)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self._apply_filter)
+        self.filter_edit.textChanged.connect(lambda _text: self._filter_timer.start())
+        self.filter_edit.returnPressed.connect(self._apply_filter)
+        self.count_label = named(QLabel(""), "attemptCountLabel", "Attempts shown")
+        self.table = set_up_table(QTableView(), "attemptsTable", "Attempts")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setColumnWidth(AttemptColumn.NAME, 200)
+        self.table.doubleClicked.connect(self._activated)
+        self.open_button = named(
+            QPushButton("Open &attempt"), "openAttemptButton", "Open the selected attempt"
+        )
+        self.open_button.clicked.connect(self._open_selected)
+        self._lay_out()
+        page_shortcut(self.table, "Return", self._open_selected)
+        page_shortcut(self, "Ctrl+F", self.filter_edit.setFocus)
+        self.setFocusProxy(self.table)
+
+    def _lay_out(self) -> None:
+        head = QHBoxLayout()
+        head.addWidget(self.title_label, 1)
+        head.addWidget(self.fetched_label)
+        top = named(QSplitter(Qt.Orientation.Horizontal), "resultsSplitter", "Summary and chart")
+        top.addWidget(self.summary)
+        top.addWidget(self.histogram)
+        top.setStretchFactor(1, 1)
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(self.count_label)
+        bar.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(self.message_label)
+        layout.addWidget(top, 2)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 3)
+
+    # --- the console's hooks ----------------------------------------------------------
+
+    def refresh(self) -> None:
+        if self.delivery_id is not None:
+            self.load(self.delivery_id)
+
+    def page_shown(self) -> None:
+        if self.delivery_id is None:
+            self.message_label.setText(NO_DELIVERY)
+
+    # --- loading ------------------------------------------------------------------------
+
+    def load(self, delivery_id: str) -> None:
+        """Fetch and show ``delivery_id``'s results; a newer call wins over an older one."""
+        self._generation += 1
+        generation = self._generation
+        if delivery_id != self.delivery_id:
+            self.snapshot = None
+        self.delivery_id = delivery_id
+        self._say("Getting the results…", problem=False)
+        context = self.context
+        self.context.calls.call(
+            lambda: _load(context, delivery_id),
+            on_done=lambda loaded: self._loaded(generation, loaded),
+            on_error=lambda error: self._failed(generation, error),
+            owner=self,
+        )
+
+    def _loaded(self, generation: int, loaded: Loaded) -> None:
+        if generation != self._generation:
+            return  # an older request, overtaken
+        snapshot, rows = loaded.snapshot, loaded.rows
+        self.snapshot = snapshot
+        results = snapshot.results
+        self.title_label.setText(f"<h2>{escape(results.title)}</h2>")
+        self.title_label.setAccessibleName(f"Results of {results.title}")
+        self.summary.show_summary(results.summary)
+        when = format_time(snapshot.fetched_at)
+        if snapshot.stale:
+            self._say(f"Showing results from {when} — the server cannot be reached.", problem=True)
+            self.fetched_label.setText(f"Kept from {when}")
+        else:
+            self._say("", problem=False)
+            self.fetched_label.setText(f"As of {when}")
+        self.summary.repaint()  # painted now, before the table and chart are built
+        self.summary_shown.emit(results.delivery_id)
+        QTimer.singleShot(0, self, lambda: self._fill(generation, snapshot, rows))
+
+    def _fill(self, generation: int, snapshot: ResultsSnapshot, rows: list[PreparedRow]) -> None:
+        if generation != self._generation:
+            return
+        self.model.set_rows(rows)
+        header = self.table.horizontalHeader()
+        if header.sortIndicatorSection() >= 0:
+            self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        self._apply_filter()
+        self.histogram.show_histogram(snapshot.results.summary, snapshot.results.attempts)
+        self.results_shown.emit(snapshot)
+
+    def _failed(self, generation: int, error: Exception) -> None:
+        if generation != self._generation:
+            return
+        if isinstance(error, OfflineError):
+            text = "The server cannot be reached, and no results of this delivery were kept."
+            if self.snapshot is not None:
+                when = format_time(self.snapshot.fetched_at)
+                text = f"Showing results from {when} — the server cannot be reached."
+            self._say(text, problem=True)
+            return
+        log.info("results not fetched: %s", type(error).__name__)
+        self._say(user_message(error), problem=True)
+
+    def _say(self, text: str, *, problem: bool) -> None:
+        self.message_label.setText(text)
+        self.message_label.setStyleSheet(MESSAGE_STYLE if problem else "")
+        self.message_label.setVisible(bool(text))
+
+    # --- the table ----------------------------------------------------------------------
+
+    def _apply_filter(self) -> None:
+        self._filter_timer.stop()
+        self.proxy.set_filter_text(self.filter_edit.text())
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count_label.setText(
+            f"{total} attempts" if shown == total else f"{shown} of {total} attempts"
+        )
+
+    def selected_attempt_id(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        index = rows[0] if rows else self.table.currentIndex()
+        value = index.data(AttemptIdRole) if index.isValid() else None
+        return str(value) if value else None
+
+    def _activated(self, index: QModelIndex) -> None:
+        value = index.data(AttemptIdRole)
+        if value:
+            self.attempt_chosen.emit(str(value))
+
+    def _open_selected(self) -> None:
+        chosen = self.selected_attempt_id()
+        if chosen:
+            self.attempt_chosen.emit(chosen)
