@@ -43,6 +43,7 @@ from medxam_server.models import (
 from medxam_server.services import attempt_sync, batch_receipt, sync_checks, sync_store
 from medxam_server.services.attempt_rows import load_attempts
 from medxam_server.services.errors import Conflict, Invalid
+from medxam_server.services.extension_cap import extension_verdicts
 from medxam_server.services.sync_validation import (
     Rejection,
     ValidRecord,
@@ -127,6 +128,7 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
     verdicts = sync_checks.check_against_database(
         session, [r for _, r in candidates], exams, attempts
     )
+    verdicts.update(extension_verdicts(session, [r for _, r in candidates], verdicts))
     to_insert = [(i, r) for i, r in candidates if r.id not in verdicts]
     # Insert first: a record id (or seq) already held is simply not inserted, and only
     # those few are looked up afterwards. A held record with the same content is a
