@@ -1,10 +1,10 @@
 """The attempts table of a delivery's results: a model over rows prepared off the UI
-thread, and a proxy that filters in C++ and sorts in the model.
+thread, and the proxy the view sorts through.
 
 ``prepare_rows`` (pure Python, run in the background with the parse) turns every
 ``AttemptRow`` into display texts, sort keys and one lower-case filter text, so the UI
-thread only resets the model: with 10,000 attempts no step on the UI thread walks the
-rows in Python except a sort (one ``sorted`` over precomputed keys, ~10 ms).
+thread only resets the model; a sort or a filter is one pass over those precomputed
+values (10,000 rows: a few ms) and a reset.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ PASS_COLOUR = QColor("#1d6b33")
 MUTED_COLOUR = QColor("#5f6368")
 
 NO_RECEIPT = "not listed by the server"
+NONE_FIRST = float("-inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +82,10 @@ class PreparedRow:
     filter_text: str
 
 
-def _num_key(value: Decimal | None) -> tuple[int, Decimal]:
-    return (0, Decimal(0)) if value is None else (1, value)
+def _num_key(value: Decimal | None) -> float:
+    """Numbers sort as floats (exact enough to order totals of 6 decimals, and several
+    times faster to compare than Decimals); none sorts first."""
+    return NONE_FIRST if value is None else float(value)
 
 
 def prepare_rows(attempts: Sequence[AttemptRow]) -> list[PreparedRow]:
@@ -123,16 +126,60 @@ def prepare_rows(attempts: Sequence[AttemptRow]) -> list[PreparedRow]:
 
 class AttemptsTableModel(QAbstractTableModel):
     """Read-only; roles: ``AttemptIdRole``, ``AttemptRole``, ``SortKeyRole``,
-    ``FilterRole`` (column 0 holds the whole row's filter text)."""
+    ``FilterRole`` (the whole row's lower-case filter text).
+
+    Sorting and filtering happen here, over the prepared rows in plain Python (a sort
+    of 10,000 rows ~10 ms, a filter ~3 ms), followed by one model reset. Qt's proxy
+    doing either itself would call ``data()`` through Python once per row and
+    comparison: 110-215 ms per keystroke or click with 10,000 rows, measured.
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[PreparedRow] = []
+        self.base_rows: list[PreparedRow] = []  # the server's order (candidate number)
+        self.all_rows: list[PreparedRow] = []  # sorted
+        self.rows: list[PreparedRow] = []  # the visible ones, in order
+        self.filter_text = ""
+        self.sort_column = -1
+        self.sort_order = Qt.SortOrder.AscendingOrder
 
     def set_rows(self, rows: list[PreparedRow]) -> None:
+        self.base_rows = rows
+        self.all_rows = self._sorted(rows) if self.sort_column >= 0 else rows
+        self._show()
+
+    def set_filter(self, text: str) -> None:
+        text = text.strip().casefold()
+        if text != self.filter_text:
+            self.filter_text = text
+            self._show()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(HEADERS):
+            return
+        self.sort_column, self.sort_order = column, order
+        self.all_rows = self._sorted(self.base_rows)
+        self._show()
+
+    def _sorted(self, rows: list[PreparedRow]) -> list[PreparedRow]:
+        """Stable, from the server's order: ties stay by candidate number."""
+        column = self.sort_column
+        return sorted(
+            rows,
+            key=lambda r: r.keys[column],
+            reverse=self.sort_order == Qt.SortOrder.DescendingOrder,
+        )
+
+    def _show(self) -> None:
+        text = self.filter_text
         self.beginResetModel()
-        self.rows = rows
+        self.rows = [r for r in self.all_rows if text in r.filter_text] if text else self.all_rows
         self.endResetModel()
+
+    def row_of(self, attempt_id: str) -> int | None:
+        return next(
+            (i for i, r in enumerate(self.rows) if r.attempt.attempt_id == attempt_id), None
+        )
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.rows)
@@ -184,41 +231,20 @@ class AttemptsTableModel(QAbstractTableModel):
             return MUTED_COLOUR
         return None
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort by precomputed keys, keeping selections (persistent indexes)."""
-        if not 0 <= column < len(HEADERS) or not self.rows:
-            return
-        self.layoutAboutToBeChanged.emit()
-        before = self.persistentIndexList()
-        old = self.rows
-        ranked = sorted(
-            range(len(old)),
-            key=lambda i: (old[i].keys[column], old[i].attempt.candidate_number),
-            reverse=order == Qt.SortOrder.DescendingOrder,
-        )
-        self.rows = [old[i] for i in ranked]
-        if before:
-            where = {old_row: new_row for new_row, old_row in enumerate(ranked)}
-            after = [self.index(where[i.row()], i.column()) for i in before]
-            self.changePersistentIndexList(before, after)
-        self.layoutChanged.emit()
-
 
 class AttemptsFilterProxy(QSortFilterProxyModel):
-    """Filters on ``FilterRole`` (Qt's own fixed-string match, case-insensitive) and
-    leaves sorting to the source model's precomputed keys."""
+    """What the view shows: the source model's rows as they are. Sorting (the view's
+    header) and filtering are handed to the source model, which does both in Python
+    over precomputed keys (see ``AttemptsTableModel``)."""
 
     def __init__(self, source: AttemptsTableModel) -> None:
         super().__init__()
         self.source = source
         self.setSourceModel(source)
-        self.setFilterRole(FilterRole)
-        self.setFilterKeyColumn(0)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setDynamicSortFilter(False)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.source.sort(column, order)
 
     def set_filter_text(self, text: str) -> None:
-        self.setFilterFixedString(text.strip().casefold())
+        self.source.set_filter(text)

@@ -12,6 +12,7 @@ from medxam_desktop.ui.admin.console import AdminConsole
 from medxam_desktop.ui.admin.context import AdminContext
 from medxam_desktop.ui.admin.deliveries_page import AdminDeliveriesPage
 from medxam_desktop.ui.admin.results_page import ResultsPage
+from medxam_desktop.ui.admin.review_pages import add_review_pages
 
 
 def build_console(context: AdminContext, parent: QWidget | None = None) -> AdminConsole:
@@ -24,5 +25,6 @@ def build_console(context: AdminContext, parent: QWidget | None = None) -> Admin
     console.delivery_opened.connect(results.load)
     results.attempt_chosen.connect(console.open_attempt)
     results.results_shown.connect(console.set_snapshot)
+    add_review_pages(console)  # Items, Attempt, Receipts, CSV export (review_pages.py)
     deliveries.page_shown()  # the first page: fetch the list now
     return console

@@ -99,9 +99,9 @@ class ScoreHistogram(QChartView):
         chart.legend().hide()
         return chart
 
-    def show_histogram(self, summary: ScoreSummary, attempts: Sequence[AttemptRow]) -> None:
+    def show_histogram(self, summary: ScoreSummary, split: Sequence[tuple[int, int]]) -> None:
+        """``split``: ``split_bins(summary.histogram, attempts)``, made off the UI thread."""
         bins = summary.histogram
-        split = split_bins(bins, attempts)
         chart = QChart()
         chart.setTitle(f"Totals of {summary.n} finished attempts")
         chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)

@@ -39,7 +39,7 @@ from medxam_desktop.ui.admin.attempts_model import (
     prepare_rows,
 )
 from medxam_desktop.ui.admin.context import AdminContext
-from medxam_desktop.ui.admin.histogram import ScoreHistogram
+from medxam_desktop.ui.admin.histogram import ScoreHistogram, split_bins
 from medxam_desktop.ui.admin.summary_panel import SummaryPanel
 from medxam_desktop.ui.proctor.widgets import MESSAGE_STYLE, page_shortcut, set_up_table
 from medxam_desktop.ui.widgets.naming import named
@@ -54,6 +54,7 @@ FILTER_DELAY_MS = 200
 class Loaded:
     snapshot: ResultsSnapshot
     rows: list[PreparedRow]
+    split: list[tuple[int, int]]  # per histogram bin: (did not pass, passed)
 
     @property
     def stale(self) -> bool:  # ServerCalls reads it: kept results mean "offline"
@@ -67,7 +68,9 @@ class Loaded:
 def _load(context: AdminContext, delivery_id: str) -> Loaded:
     """Background: fetch (or read the kept copy), parse, prepare the table rows."""
     snapshot = context.source.results(delivery_id)
-    return Loaded(snapshot, prepare_rows(snapshot.results.attempts))
+    results = snapshot.results
+    split = split_bins(results.summary.histogram, results.attempts)
+    return Loaded(snapshot, prepare_rows(results.attempts), split)
 
 
 class ResultsPage(QWidget):
@@ -108,6 +111,9 @@ class ResultsPage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(AttemptColumn.NAME, 200)
         self.table.doubleClicked.connect(self._activated)
+        self._selected: str | None = None
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        self.model.modelReset.connect(self._restore_selection)
         self.open_button = named(
             QPushButton("Open &attempt"), "openAttemptButton", "Open the selected attempt"
         )
@@ -167,7 +173,7 @@ class ResultsPage(QWidget):
     def _loaded(self, generation: int, loaded: Loaded) -> None:
         if generation != self._generation:
             return  # an older request, overtaken
-        snapshot, rows = loaded.snapshot, loaded.rows
+        snapshot = loaded.snapshot
         self.snapshot = snapshot
         results = snapshot.results
         self.title_label.setText(f"<h2>{escape(results.title)}</h2>")
@@ -182,18 +188,22 @@ class ResultsPage(QWidget):
             self.fetched_label.setText(f"As of {when}")
         self.summary.repaint()  # painted now, before the table and chart are built
         self.summary_shown.emit(results.delivery_id)
-        QTimer.singleShot(0, self, lambda: self._fill(generation, snapshot, rows))
+        # The table and the chart on the next turns of the event loop: the summary is
+        # painted first, and no one step holds the UI thread long.
+        QTimer.singleShot(0, self, lambda: self._fill_table(generation, loaded))
 
-    def _fill(self, generation: int, snapshot: ResultsSnapshot, rows: list[PreparedRow]) -> None:
+    def _fill_table(self, generation: int, loaded: Loaded) -> None:
         if generation != self._generation:
             return
-        self.model.set_rows(rows)
-        header = self.table.horizontalHeader()
-        if header.sortIndicatorSection() >= 0:
-            self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        self.model.set_rows(loaded.rows)
         self._apply_filter()
-        self.histogram.show_histogram(snapshot.results.summary, snapshot.results.attempts)
-        self.results_shown.emit(snapshot)
+        QTimer.singleShot(0, self, lambda: self._fill_chart(generation, loaded))
+
+    def _fill_chart(self, generation: int, loaded: Loaded) -> None:
+        if generation != self._generation:
+            return
+        self.histogram.show_histogram(loaded.snapshot.results.summary, loaded.split)
+        self.results_shown.emit(loaded.snapshot)
 
     def _failed(self, generation: int, error: Exception) -> None:
         if generation != self._generation:
@@ -218,10 +228,20 @@ class ResultsPage(QWidget):
     def _apply_filter(self) -> None:
         self._filter_timer.stop()
         self.proxy.set_filter_text(self.filter_edit.text())
-        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        shown, total = self.proxy.rowCount(), len(self.model.all_rows)
+        noun = "attempt" if total == 1 else "attempts"
         self.count_label.setText(
-            f"{total} attempts" if shown == total else f"{shown} of {total} attempts"
+            f"{total} {noun}" if shown == total else f"{shown} of {total} {noun}"
         )
+
+    def _remember_selection(self) -> None:
+        self._selected = self.selected_attempt_id()
+
+    def _restore_selection(self) -> None:
+        row = self.model.row_of(self._selected) if self._selected else None
+        if row is not None:
+            self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+            self.table.scrollTo(self.table.currentIndex())
 
     def selected_attempt_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
