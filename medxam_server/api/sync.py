@@ -24,12 +24,14 @@ from medxam_server.api.sync_schemas import (
 from medxam_server.models import utcnow
 from medxam_server.services import batch_receipt, bundles, ingest, receipts, workstations
 from medxam_server.services.errors import Invalid
+from medxam_server.services.quarantine_cap import QuarantineCap
 
 router = APIRouter(tags=["sync"])
 
 PUSH_ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "The same Idempotency-Key is still being processed"},
     426: {"description": "Unsupported protocol version (body lists supported_protocols)"},
+    429: {"description": "The workstation's quarantine cap is reached; retry after Retry-After"},
 }
 
 
@@ -117,6 +119,9 @@ def push(
         workstation_id=str(envelope.workstation_id),
         records=envelope.records,
         user_id=user.id,
+        quarantine_cap=QuarantineCap(
+            settings.quarantine_max_per_workstation, settings.quarantine_window_seconds
+        ),
     )
     receipt = ingest.run_batch(
         request.app.state.session_factory, batch, secret=settings.resolved_secret()

@@ -44,6 +44,13 @@ from medxam_server.services import attempt_sync, batch_receipt, sync_checks, syn
 from medxam_server.services.attempt_rows import load_attempts
 from medxam_server.services.errors import Conflict, Invalid
 from medxam_server.services.extension_cap import extension_verdicts
+from medxam_server.services.quarantine_cap import (
+    BatchOverQuarantineCap,
+    QuarantineCap,
+    QuarantineFull,
+    alert_once,
+    check_quarantine,
+)
 from medxam_server.services.sync_validation import (
     Rejection,
     ValidRecord,
@@ -71,6 +78,7 @@ class Batch:
     workstation_id: str
     records: list[Any]
     user_id: str
+    quarantine_cap: QuarantineCap | None = None  # pushes only (issue 13, finding 9)
     source: str = "push"  # push | bundle
 
 
@@ -86,6 +94,9 @@ def run_batch(
         try:
             with transaction(factory) as session:
                 return ingest_batch(session, batch, secret=secret)
+        except (QuarantineFull, BatchOverQuarantineCap) as refusal:
+            alert_once(factory, refusal, utcnow())
+            raise
         except DBAPIError as exc:
             code = getattr(exc.orig, "sqlstate", None)
             if code not in RETRYABLE_SQLSTATES or attempt == retries - 1:
@@ -319,6 +330,7 @@ def _quarantine(
                     "created_at": now,
                 }
             )
+    check_quarantine(session, batch.workstation_id, len(rows), now, batch.quarantine_cap)
     sync_store.insert_rows(session, QuarantinedRecord.__table__, rows)
     sync_store.insert_rows(session, IntegrityAlert.__table__, alerts)
 
