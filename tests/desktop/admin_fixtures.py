@@ -125,6 +125,7 @@ class AdminWorld:
     incomplete: list[str]
     with_events: list[str]  # finished attempts with a pause, resume, extension, incident
     spare_finished: list[str]  # finished attempts tests may change (score overrides)
+    receipts: dict[str, str] = field(default_factory=dict)  # attempt id -> receipt code
 
     @property
     def delivery_id(self) -> str:
@@ -277,6 +278,9 @@ def build_world(url: str, database_url: str) -> AdminWorld:
         assert pushed.status_code == 200, pushed.text
         refused = [r for r in pushed.json()["results"] if r["status"] == "rejected"]
         assert not refused, refused[:3]
+        for held in pushed.json().get("attempts", []):
+            if held.get("receipt_code"):
+                world.receipts[held["attempt_id"]] = held["receipt_code"]
     summary = world.results_json()["summary"]
     assert summary["n"] == FINISHED and summary["terminated"] == TERMINATED, summary
     assert summary["in_progress"] == IN_PROGRESS, summary
