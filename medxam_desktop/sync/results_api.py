@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote
 
+from medxam_desktop.domain.attempt_details import AttemptDetails
 from medxam_desktop.domain.attempt_review import (
     AttemptAnswer,
     AttemptEvent,
@@ -133,6 +134,12 @@ class ResultsApi:
 
     def attempt(self, attempt_id: str) -> ServerAttempt:
         return _parsed(ServerAttempt.from_json, self._get(f"/attempts/{_id(attempt_id)}"))
+
+    def attempt_details(self, attempt_id: str) -> AttemptDetails:
+        """The attempt with its candidate, exam and delivery (``…/details``)."""
+        return _parsed(
+            AttemptDetails.from_json, self._get(f"/attempts/{_id(attempt_id)}/details")
+        )
 
     def answers(self, attempt_id: str) -> list[AttemptAnswer]:
         """Every answered question in exam order; the admin sees ``is_correct`` and points."""
