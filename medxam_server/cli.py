@@ -13,7 +13,7 @@ from medxam_server import __version__
 from medxam_server.config import get_settings
 from medxam_server.db import make_engine, make_session_factory, transaction
 from medxam_server.migrate import upgrade
-from medxam_server.services import auth, demo
+from medxam_server.services import auth, demo, demo_results
 from medxam_server.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,9 @@ def _load_demo() -> None:
     try:
         with transaction(make_session_factory(engine)) as session:
             info = demo.load_demo(session)
+            demo_results.load_demo_results(
+                session, exam_id=info.exam_id, secret=get_settings().resolved_secret()
+            )
     finally:
         engine.dispose()
     users = " or ".join(repr(name) for name, _, _, _ in demo.DEMO_USERS)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from medxam_server.db import transaction
 from medxam_server.models import Delivery, Exam, ExamMedia, Question, Taker, User, utcnow
-from medxam_server.services import demo
+from medxam_server.services import demo, demo_results
 from tests.server.setup_api import open_package
 
 BIN = Path(sys.executable).parent / "medxam-server"
@@ -143,7 +143,10 @@ def test_demo_command_serves_the_demo(tmp_path: Path) -> None:
         assert login.status_code == 200
         headers = {"Authorization": f"Bearer {login.json()['token']}"}
         deliveries = httpx.get(f"{base}/api/deliveries", headers=headers).json()
-        assert [d["start_code"] for d in deliveries["items"]] == [demo.DEMO_START_CODE]
+        assert [d["start_code"] for d in deliveries["items"]] == [
+            demo.DEMO_START_CODE,
+            demo_results.RESULTS_START_CODE,  # the past sitting with results, for admins
+        ]
     finally:
         server.send_signal(signal.SIGINT)
         try:
