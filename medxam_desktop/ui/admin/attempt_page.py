@@ -275,9 +275,14 @@ class AttemptPage(QWidget):
             self.context, review.attempt, review.details.full_name, self.window()
         )
         dialog.score_changed.connect(self._score_changed)
-        dialog.finished.connect(lambda _code: dialog.deleteLater())
+        dialog.finished.connect(lambda _code: self._dialog_closed(dialog))
         self.score_dialog = dialog
         dialog.open()
+
+    def _dialog_closed(self, dialog: ScoreOverrideDialog) -> None:
+        if self.score_dialog is dialog:
+            self.score_dialog = None
+        dialog.deleteLater()
 
     def _score_changed(self, attempt: ServerAttempt) -> None:
         self.score_changed.emit(attempt)

@@ -27,7 +27,7 @@ from medxam_desktop.domain.attempt_review import ReceiptCheck
 from medxam_desktop.domain.results_text import DASH, format_time, integrity_words
 from medxam_desktop.errors import OfflineError, ServerRejectedError, user_message
 from medxam_desktop.ui.admin.context import AdminContext
-from medxam_desktop.ui.proctor.widgets import MESSAGE_STYLE
+from medxam_desktop.ui.proctor.widgets import MESSAGE_STYLE, page_shortcut
 from medxam_desktop.ui.widgets.naming import named
 
 log = logging.getLogger(__name__)
@@ -94,11 +94,12 @@ class ReceiptsPage(QWidget):
         self.message_label.setWordWrap(True)
         self.values: dict[str, QLabel] = {}
         self.open_button = named(
-            QPushButton("&Open attempt"), "openReceiptAttempt", "Open this attempt"
+            QPushButton("&Open attempt  Ctrl+O"), "openReceiptAttempt", "Open this attempt"
         )
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(self._open)
         self._lay_out()
+        page_shortcut(self, "Ctrl+O", self._open)
         self.setFocusProxy(self.code_edit)
 
     def _lay_out(self) -> None:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from medxam_desktop.domain.attempt_review import ServerAttempt
 from medxam_desktop.domain.results_text import format_points
-from medxam_desktop.errors import user_message
+from medxam_desktop.errors import ServerRejectedError, user_message
 from medxam_desktop.ui.admin.context import AdminContext
 from medxam_desktop.ui.proctor.widgets import MESSAGE_STYLE
 from medxam_desktop.ui.widgets.naming import named
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 DECIMAL = re.compile(r"^\d{1,9}([.,]\d{1,6})?$")
 REASON_MAX = 2000
+# What ApiClient says for a 403 (sync/api_client.py).
+FORBIDDEN = "may not do this"
 BAD_NUMBER = "write a number such as 41.5 (not negative, at most 6 decimals)"
 
 
@@ -172,5 +174,7 @@ class ScoreOverrideDialog(QDialog):
         self._lock(False)
         self.error_label.setStyleSheet(MESSAGE_STYLE)
         words = user_message(error).replace("\n\n", " ")
+        if isinstance(error, ServerRejectedError) and FORBIDDEN in str(error):  # 403
+            words = "Only an admin may change a score, and this sign-in is not an admin's."
         self.error_label.setText(f"The score was not changed. {words}")
         self.error_label.setAccessibleDescription(self.error_label.text())
