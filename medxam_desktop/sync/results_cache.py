@@ -66,7 +66,9 @@ class ResultsCache:
         stamp = json.dumps(fetched_at.astimezone(UTC).isoformat())
         partial = path.with_name(f".{path.name}.{os.getpid()}.part")
         try:
-            with partial.open("wb") as out:
+            # Names and scores of candidates: readable by this user only, like the store.
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "wb") as out:
                 out.write(b'{"fetched_at": ' + stamp.encode() + b', "results": ')
                 out.write(body)
                 out.write(b"}")

@@ -77,7 +77,10 @@ class AdminDeliveriesPage(QWidget):
         self.message_label.setWordWrap(True)
         self.table = set_up_table(QTableView(), "adminDeliveryTable", "Deliveries")
         self.table.setModel(self.model)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # few rows
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
         self.table.doubleClicked.connect(self._activated)  # Enter: the page's shortcut
         selection = self.table.selectionModel()
         selection.selectionChanged.connect(self._selection_changed)
@@ -89,7 +92,11 @@ class AdminDeliveriesPage(QWidget):
         self.detail_label.setWordWrap(True)
         self.ws_table = set_up_table(QTableView(), "workstationTable", "Workstations")
         self.ws_table.setModel(self.workstations)
+        self.ws_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
         self.ws_table.horizontalHeader().setStretchLastSection(True)
+        self.ws_table.setWordWrap(False)
         self.open_button = named(
             QPushButton("&Open results"),
             "openResultsButton",

@@ -69,6 +69,19 @@ def pass_mark_x(summary: ScoreSummary) -> float | None:
     return float(index - Decimal("0.5") + fraction)
 
 
+def count_axis(highest: int) -> tuple[int, int]:
+    """(top, tick step) of a count axis: whole numbers only, about five ticks, room
+    above the highest bar."""
+    step = 1
+    for nice in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000):
+        step = nice
+        if highest / nice <= 5:
+            break
+    else:
+        step = -(-highest // 5)
+    return step * (highest // step + 1), step
+
+
 def bin_label(item: HistogramBin) -> str:
     return f"{_short(item.low)}–{_short(item.high)}"
 
@@ -118,9 +131,15 @@ class ScoreHistogram(QChartView):
         x_axis = QBarCategoryAxis()
         x_axis.append(self.categories)
         x_axis.setTitleText("Total (points)")
+        small = x_axis.labelsFont()
+        small.setPointSizeF(max(6.0, small.pointSizeF() - 1.5))
+        x_axis.setLabelsFont(small)
         y_axis = QValueAxis()
-        top = max((b.count for b in bins), default=0)
-        y_axis.setRange(0, max(1, top) * 1.1)
+        top, step = count_axis(max((b.count for b in bins), default=0))
+        y_axis.setRange(0, top)
+        y_axis.setTickType(QValueAxis.TickType.TicksDynamic)
+        y_axis.setTickAnchor(0)
+        y_axis.setTickInterval(step)
         y_axis.setLabelFormat("%d")
         y_axis.setTitleText("Attempts")
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
@@ -132,7 +151,7 @@ class ScoreHistogram(QChartView):
         if mark is not None:
             line = QLineSeries()
             line.setName(f"Pass mark {format_points(summary.pass_score)}")
-            line.append([QPointF(mark, 0), QPointF(mark, max(1, top) * 1.1)])
+            line.append([QPointF(mark, 0), QPointF(mark, top)])
             pen = QPen(MARK_COLOUR)
             pen.setWidth(3)
             pen.setStyle(Qt.PenStyle.DashLine)
