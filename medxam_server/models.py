@@ -360,6 +360,29 @@ class Workstation(Base):
     # Ed25519 public key (base64 of the raw 32 bytes) that signs this workstation's bundles.
     public_key: Mapped[str | None] = mapped_column(String(64))
     key_registered_at: Mapped[datetime | None]
+    # Who registered its key, or first pushed for it (issue 13, finding 3). A workstation
+    # with a key must sign every push with it; one without is pushed for by this user (or
+    # an admin) only, until an admin hands it over (``workstation_events``). No foreign
+    # key: a user is never deleted while batches of theirs are kept.
+    owner_id: Mapped[str | None] = mapped_column(UuidStr)
+
+
+class WorkstationEvent(Base):
+    """Every change to who may act for a workstation: a key registered or replaced, an
+    owner handed over, an attempt moved to it (with the attempt's id)."""
+
+    __tablename__ = "workstation_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workstation_id: Mapped[str] = mapped_column(UuidStr, index=True)
+    # key_registered | key_replaced | key_withdrawn | owner_changed | attempt_handover
+    kind: Mapped[str] = mapped_column(String(24))
+    attempt_id: Mapped[str | None] = mapped_column(UuidStr, index=True)
+    old_value: Mapped[str | None] = mapped_column(String(64))
+    new_value: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    by_user_id: Mapped[str] = mapped_column(UuidStr, ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SyncRecord(Base):

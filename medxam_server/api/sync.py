@@ -29,6 +29,7 @@ from medxam_server.services.quarantine_cap import QuarantineCap
 router = APIRouter(tags=["sync"])
 
 PUSH_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "This caller may not push for that workstation (Security model)"},
     409: {"description": "The same Idempotency-Key is still being processed"},
     426: {"description": "Unsupported protocol version (body lists supported_protocols)"},
     429: {"description": "The workstation's quarantine cap is reached; retry after Retry-After"},
@@ -101,8 +102,19 @@ def push(
     user: ProctorDep,
     settings: SettingsDep,
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key")],
+    signature: Annotated[
+        str | None,
+        Header(
+            alias="X-Workstation-Signature",
+            description="base64 Ed25519 signature of the push by the workstation's "
+            "registered key (required once it has one; docs/api.md Security model)",
+        ),
+    ] = None,
 ) -> Response:
-    """Apply a batch of workstation records (rules 1-7 of API.md "Batch sync")."""
+    """Apply a batch of workstation records (rules 1-7 of API.md "Batch sync").
+
+    403 when the caller may not push for the workstation (an unsigned or wrongly signed
+    push for a workstation with a key; another user's workstation without one)."""
     try:
         batch_id = str(uuid.UUID(idempotency_key))
     except ValueError as exc:
@@ -122,6 +134,8 @@ def push(
         quarantine_cap=QuarantineCap(
             settings.quarantine_max_per_workstation, settings.quarantine_window_seconds
         ),
+        signature=signature,
+        admin=user.role == "admin",
     )
     receipt = ingest.run_batch(
         request.app.state.session_factory, batch, secret=settings.resolved_secret()

@@ -27,7 +27,7 @@ from medxam_server.models import (
     answer_mask,
     utcnow,
 )
-from medxam_server.services import sync_store
+from medxam_server.services import custody, sync_store
 from medxam_server.services.attempt_rows import (
     AttemptRow,
     insert_attempts,
@@ -129,7 +129,10 @@ def fold_batch(
     ]
     # Only attempts with records from earlier batches need them read back.
     partial = [aid for aid in rebuild if held.get(aid, NONE_HELD).count != len(new[aid])]
-    known = {aid: new[aid] for aid in rebuild} | load_fold_records(session, partial)
+    loaded = custody.own_records(
+        session, load_fold_records(session, partial), attempts, ctx.workstation_id
+    )
+    known = {aid: new[aid] for aid in rebuild} | loaded
     rebuilt = rebuild_attempts(session, ctx, known, attempts)
     attempts.update(rebuilt)
     upserts: list[dict[str, Any]] = []

@@ -40,7 +40,7 @@ from medxam_server.models import (
     Workstation,
     utcnow,
 )
-from medxam_server.services import attempt_sync, batch_receipt, sync_checks, sync_store
+from medxam_server.services import attempt_sync, batch_receipt, custody, sync_checks, sync_store
 from medxam_server.services.attempt_rows import load_attempts
 from medxam_server.services.errors import Conflict, Invalid
 from medxam_server.services.extension_cap import extension_verdicts
@@ -80,6 +80,8 @@ class Batch:
     user_id: str
     quarantine_cap: QuarantineCap | None = None  # pushes only (issue 13, finding 9)
     source: str = "push"  # push | bundle
+    signature: str | None = None  # X-Workstation-Signature of a push (custody.check_push)
+    admin: bool = False  # the user is an admin
 
 
 def run_batch(
@@ -136,9 +138,9 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
     exams = attempt_sync.ExamCache(session)
     touched = {r.attempt_id for _, r in candidates}
     attempts = load_attempts(session, sorted(touched))
-    verdicts = sync_checks.check_against_database(
-        session, [r for _, r in candidates], exams, attempts
-    )
+    valid = [r for _, r in candidates]
+    verdicts = sync_checks.check_against_database(session, valid, exams, attempts)
+    verdicts.update(custody.record_verdicts(session, ws, valid, attempts))
     verdicts.update(extension_verdicts(session, [r for _, r in candidates], verdicts))
     to_insert = [(i, r) for i, r in candidates if r.id not in verdicts]
     # Insert first: a record id (or seq) already held is simply not inserted, and only
@@ -219,10 +221,16 @@ def _claim_statements(postgres: bool) -> tuple[Executable, Executable]:
     table = cast(Table, Workstation.__table__)
     ws = bindparam("ws", type_=table.c.id.type)
     now = bindparam("now", type_=table.c.last_seen_at.type)
+    user = bindparam("user", type_=table.c.owner_id.type)
+    # A workstation without an owner is claimed by its first pusher (custody.check_push).
     upsert = (
         sync_store.insert_into(table, postgres)
-        .values(id=ws, high_water_mark=0, last_seen_at=now)
-        .on_conflict_do_update(index_elements=["id"], set_={"last_seen_at": now})
+        .values(id=ws, high_water_mark=0, last_seen_at=now, owner_id=user)
+        .on_conflict_do_update(
+            index_elements=["id"],
+            set_={"last_seen_at": now, "owner_id": func.coalesce(table.c.owner_id, user)},
+        )
+        .returning(table.c.public_key, table.c.owner_id)
     )
     stored = select(SyncBatch.body_hash, SyncBatch.status, SyncBatch.receipt).where(
         SyncBatch.id == bindparam("key")
@@ -239,7 +247,19 @@ def _claim(session: Session, batch: Batch) -> dict[str, Any] | None:
             raise Conflict("this batch is still being processed; try again shortly")
     upsert, stored = sync_store.statement_for(session, _claim_statements)
     # A write first: on SQLite it takes the database's write lock for the whole batch.
-    connection.execute(upsert, {"ws": batch.workstation_id, "now": utcnow()})
+    public_key, owner_id = connection.execute(
+        upsert, {"ws": batch.workstation_id, "now": utcnow(), "user": batch.user_id}
+    ).one()
+    if batch.source == "push":  # a bundle's signature was checked whole (bundles.py)
+        custody.check_push(
+            public_key,
+            None if owner_id is None else str(owner_id),
+            batch_id=batch.batch_id,
+            body_hash=batch.body_hash,
+            signature=batch.signature,
+            user_id=batch.user_id,
+            admin=batch.admin,
+        )
     existing = connection.execute(stored, {"key": batch.batch_id}).first()
     if existing is not None:
         body_hash, status, receipt = existing

@@ -65,14 +65,17 @@ def _counts_and_markers(postgres: bool) -> Executable:
 
 
 def _records_of(postgres: bool) -> Executable:
-    return select(SyncRecord.attempt_id, SyncRecord.id, SyncRecord.seq).where(
-        sync_store.any_of(SyncRecord.attempt_id, "ids", postgres)
-    )
+    return select(
+        SyncRecord.attempt_id, SyncRecord.id, SyncRecord.seq, SyncRecord.workstation_id
+    ).where(sync_store.any_of(SyncRecord.attempt_id, "ids", postgres))
 
 
 def _quarantined_of(postgres: bool) -> Executable:
     return select(
-        QuarantinedRecord.attempt_id, QuarantinedRecord.record_id, QuarantinedRecord.seq
+        QuarantinedRecord.attempt_id,
+        QuarantinedRecord.record_id,
+        QuarantinedRecord.seq,
+        QuarantinedRecord.workstation_id,
     ).where(
         sync_store.any_of(QuarantinedRecord.attempt_id, "ids", postgres),
         QuarantinedRecord.record_id.is_not(None),
@@ -89,24 +92,31 @@ def check_integrity(
     attempt id -> the workstation seqs still missing.
 
     ``kept`` holds every kept record of some attempts (those just rebuilt); the others'
-    are read back.
+    are read back. Only records of the workstation the attempt is bound to count (seqs
+    are per workstation): another workstation's, kept before the start arrived or
+    quarantined as ``wrong_workstation``, cannot make an attempt incomplete.
     """
     if not finished:
         return {}
     ids = [a.id for a, _ in finished]
+    bound = {a.id: a.workstation_id for a, _ in finished}
     held: dict[str, dict[int, str]] = defaultdict(dict)
     for attempt_id in ids:
+        ws = bound[attempt_id]
         for record in kept.get(attempt_id, ()):
-            held[attempt_id][record.seq] = record.id
+            # New records (no workstation_id) come from the bound workstation (custody).
+            if getattr(record, "workstation_id", ws) == ws:
+                held[attempt_id][record.seq] = record.id
     unread = [aid for aid in ids if aid not in kept]
     connection = session.connection()
     if unread:
         query = sync_store.statement_for(session, _records_of)
-        for attempt_id, rid, seq in connection.execute(query, {"ids": unread}).all():
-            held[str(attempt_id)][seq] = str(rid)
+        for attempt_id, rid, seq, ws in connection.execute(query, {"ids": unread}).all():
+            if str(ws) == bound[str(attempt_id)]:
+                held[str(attempt_id)][seq] = str(rid)
     query = sync_store.statement_for(session, _quarantined_of)
-    for q_attempt, q_record, q_seq in connection.execute(query, {"ids": ids}).all():
-        if q_seq is not None:
+    for q_attempt, q_record, q_seq, q_ws in connection.execute(query, {"ids": ids}).all():
+        if q_seq is not None and str(q_ws).lower() == bound[str(q_attempt)]:
             held[str(q_attempt)].setdefault(q_seq, str(q_record))
     missing: dict[str, list[int]] = {}
     for attempt, records in finished:

@@ -107,6 +107,9 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/sync/bundle"): ADMIN,
     ("GET", "/api/receipts/{code}"): ADMIN,
     ("PUT", "/api/workstations/{id}/key"): PROCTOR,
+    # custody (issue 13, finding 3): recorded handovers
+    ("PUT", "/api/workstations/{id}/owner"): ADMIN,
+    ("POST", "/api/attempts/{id}/handover"): ADMIN,
 }
 
 ALLOWED = {

@@ -112,7 +112,7 @@ def test_a_bundle_is_applied_once_like_a_push(
     assert first.json()["attempts"][0]["receipt_code"]
     second = client.post("/api/sync/bundle", content=bundle, headers=headers)
     assert second.json() == first.json()
-    pushed = push(client, proctor, ws.id, ws.records)
+    pushed = push(client, proctor, ws.id, ws.records, signer=key)
     assert statuses(pushed) == ["duplicate"] * 3
     assert held(app) == 3
     proctor_try = client.post(
