@@ -53,6 +53,7 @@ class AttemptView:
     digest: str | None = None
     receipt_code: str | None = None
     integrity: str | None = None  # what the server last said: complete | incomplete | ...
+    paused_at: datetime | None = None  # wall clock (evidence), while paused
 
 
 @dataclass(frozen=True, slots=True)

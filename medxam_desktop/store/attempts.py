@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Row, insert, literal_column, select, text, up
 
 from medxam_desktop.domain.attempt import AttemptView, records_digest
 from medxam_desktop.domain.lifecycle import AttemptStatus, Transition, transition
+from medxam_desktop.domain.room import MAX_EXTENSION_MINUTES
 from medxam_desktop.domain.timing import AttemptTime, downtime_ms, is_time_up
 from medxam_desktop.errors import LifecycleError
 from medxam_desktop.store import models
@@ -260,6 +261,7 @@ class AttemptRepository:
             state.time, segment = state.time.checkpoint(now)
             record_segment(raw(connection), attempt_id, segment, wall)
             if action == "extend":
+                _check_cap(state.time.extension_ms, int(data["minutes"]))
                 state.time = state.time.extend(int(data["minutes"]))
             on_screen = state.time.on_screen
             append_record(raw(connection), state, kind, _with_context(data, by, on_screen), wall)
@@ -281,7 +283,17 @@ class AttemptRepository:
             finished_at=row.finished_at, credited_downtime_ms=row.credited_downtime_ms,
             last_downtime_ms=row.last_downtime_ms, record_count=row.record_count,
             digest=row.digest, receipt_code=row.receipt_code, integrity=row.integrity,
+            paused_at=row.checkpoint_wall if row.status == AttemptStatus.PAUSED.value else None,
         )  # fmt: skip
+
+
+def _check_cap(already_ms: int, minutes: int) -> None:
+    """The extension cap (domain/room.py), checked inside the extension's transaction."""
+    if already_ms + minutes * 60_000 > MAX_EXTENSION_MINUTES * 60_000:
+        raise LifecycleError(
+            f"at most {MAX_EXTENSION_MINUTES} extra minutes per attempt "
+            f"({already_ms // 60_000} given already)"
+        )
 
 
 def _with_context(data: dict[str, Any], by: str | None, on_screen: str | None) -> dict[str, Any]:

@@ -24,13 +24,14 @@ from medxam_desktop.store.migrate import upgrade
 from medxam_desktop.store.outbox import OutboxRepository
 from medxam_desktop.store.packages import PackageRepository
 from medxam_desktop.store.proctors import ProctorRepository
+from medxam_desktop.store.room import RoomRepository
 
 log = logging.getLogger(__name__)
 
 
 class Store:
     """``Store.open(path)``; then ``store.packages``, ``.attempts``, ``.answers``, ``.outbox``,
-    ``.proctors``.
+    ``.proctors``, ``.room`` (the proctor's room view).
 
     Calls are serialised by one lock (the UI calls through ``ui.tasks.run_on_store``).
     Opening migrates the file and brings any attempt left active by a crash back paused
@@ -44,6 +45,7 @@ class Store:
         self.answers = AnswerRepository(core)
         self.outbox = OutboxRepository(core)
         self.proctors = ProctorRepository(core)
+        self.room = RoomRepository(core, self.attempts)
 
     @classmethod
     def open(cls, path: Path, *, clock: Clock | None = None, recover: bool = True) -> Self:

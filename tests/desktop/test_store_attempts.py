@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from medxam_desktop.domain.lifecycle import AttemptStatus
+from medxam_desktop.domain.room import MAX_EXTENSION_MINUTES
 from medxam_desktop.domain.timing import HEARTBEAT_MS, FakeClock
 from medxam_desktop.errors import LifecycleError
 from medxam_desktop.store import Store
@@ -187,3 +188,15 @@ def test_monotonic_clock_restart_keeps_the_timeline_increasing(tmp_path: Path) -
         ).all()
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(rows))
     again.close()
+
+
+def test_extensions_are_capped_per_attempt(store: Store) -> None:
+    """At most MAX_EXTENSION_MINUTES in all; one past it is refused and nothing recorded."""
+    attempt = started_attempt(store)
+    store.attempts.extend(attempt, minutes=MAX_EXTENSION_MINUTES - 5, reason="alarm", by="p-1")
+    with pytest.raises(LifecycleError, match="at most 60 extra minutes"):
+        store.attempts.extend(attempt, minutes=6, reason="more", by="p-1")
+    assert store.attempts.get(attempt).extension_ms == (MAX_EXTENSION_MINUTES - 5) * 60_000
+    store.attempts.extend(attempt, minutes=5, reason="last", by="p-1")
+    kinds = [r.kind for r in store.outbox.records()]
+    assert kinds.count("attempt.time_extended") == 2

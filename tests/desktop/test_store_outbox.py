@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medxam_desktop.domain.attempt import RECORD_KINDS, records_digest
+from medxam_desktop.domain.room import MAX_EXTENSION_MINUTES
 from medxam_desktop.domain.timing import FakeClock
 from medxam_desktop.errors import LifecycleError
 from medxam_desktop.store import Store
@@ -175,8 +176,13 @@ def test_random_exams_keep_the_outbox_and_time_consistent(
             elif name == "resume" and status == "paused":
                 store.attempts.resume(attempt, by="p")
             elif name == "extend":
-                store.attempts.extend(attempt, minutes=int(str(first)), reason="r", by="p")
-                extended_ms += int(str(first)) * 60_000
+                minutes = int(str(first))
+                if extended_ms + minutes * 60_000 > MAX_EXTENSION_MINUTES * 60_000:
+                    with pytest.raises(LifecycleError):  # the cap: nothing recorded
+                        store.attempts.extend(attempt, minutes=minutes, reason="r", by="p")
+                else:
+                    store.attempts.extend(attempt, minutes=minutes, reason="r", by="p")
+                    extended_ms += minutes * 60_000
             elif name == "incident":
                 store.attempts.incident(attempt, category="c", note="n", by="p")
         view = store.attempts.get(attempt)

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from medxam_desktop.domain.content import ExamContent, Question
 from medxam_desktop.domain.display_order import ShownQuestion, arrange
 from medxam_desktop.errors import MedXamError, StoreWriteError, user_message
-from medxam_desktop.ui.candidate.store_port import AnswerLike, ExamStore
+from medxam_desktop.ui.candidate.store_port import AnswerLike, AttemptLike, ExamStore
 from medxam_desktop.ui.tasks import run_on_store
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ class ExamSession(QObject):
     write_failed = Signal(str)  # the words to show
     writes_recovered = Signal()
     remaining_known = Signal(int)  # ms, from the store (after a heartbeat)
+    attempt_read = Signal(object)  # the attempt as the store has it (after a heartbeat)
     submitted = Signal(bool)  # True when submitted automatically at time 0
     receipt_known = Signal(str)  # the server's receipt code, once a sync confirmed it
     submit_failed = Signal(str)
@@ -77,6 +78,7 @@ class ExamSession(QObject):
         self.questions: tuple[Question, ...] = tuple(s.question for s in self.shown)
         self.states = [QuestionState() for _ in self.questions]
         self.row = 0
+        self.attempt: AttemptLike | None = None  # the last read of the attempt
         self.is_loaded = False
         self.finished = False
         self.submitting = False
@@ -123,18 +125,21 @@ class ExamSession(QObject):
 
     # -- loading ------------------------------------------------------------------------
     def start(self) -> None:
-        """Read what is saved, note the first question on screen, read the time left."""
-        first = self.questions[self.row].id
+        """Read what is saved and where the candidate was (a resumed attempt opens at the
+        question it left, not at question 1), note that question on screen, read the time."""
+        questions, store, attempt_id = self.questions, self._store, self.attempt_id
 
-        def load() -> tuple[Mapping[str, AnswerLike], int]:
-            saved = self._store.answers.current(self.attempt_id)
-            self._store.answers.enter_question(self.attempt_id, question_id=first)
-            return saved, self._store.attempts.remaining_ms(self.attempt_id)
+        def load() -> tuple[Mapping[str, AnswerLike], AttemptLike, int]:
+            saved = store.answers.current(attempt_id)
+            was_on = store.attempts.get(attempt_id).current_question_id
+            row = next((r for r, q in enumerate(questions) if q.id == was_on), 0)
+            store.answers.enter_question(attempt_id, question_id=questions[row].id)
+            return saved, store.attempts.get(attempt_id), row
 
         self._queue(load, self._loaded, time_write=True)
 
-    def _loaded(self, result: tuple[Mapping[str, AnswerLike], int]) -> None:
-        saved, remaining = result
+    def _loaded(self, result: tuple[Mapping[str, AnswerLike], AttemptLike, int]) -> None:
+        saved, attempt, self.row = result
         for row, question in enumerate(self.questions):
             view = saved.get(question.id)
             if view is not None:
@@ -144,7 +149,8 @@ class ExamSession(QObject):
         self.states[self.row].seen = True
         self._time_failed = False
         self.is_loaded = True
-        self.loaded.emit(remaining)
+        self.attempt = attempt
+        self.loaded.emit(attempt.remaining_ms)
         self._report()
 
     # -- candidate actions ----------------------------------------------------------------
@@ -260,19 +266,22 @@ class ExamSession(QObject):
         self._time_failed = False
 
     def heartbeat(self) -> None:
-        """Close and reopen the time segment (at most 5 s lost in a crash); re-read time left."""
+        """Close and reopen the time segment (at most 5 s lost in a crash); re-read the
+        attempt (time left, and a pause, resume or extension the proctor made)."""
         if self.finished or not self.is_loaded or self._heartbeat_queued:
             return
 
-        def beat() -> int:
+        def beat() -> AttemptLike:
             self._store.answers.heartbeat(self.attempt_id)
-            return self._store.attempts.remaining_ms(self.attempt_id)
+            return self._store.attempts.get(self.attempt_id)
 
         self._heartbeat_queued = True
 
-        def done(remaining: int) -> None:
+        def done(attempt: AttemptLike) -> None:
             self._heartbeat_queued = False
-            self.remaining_known.emit(remaining)
+            self.attempt = attempt
+            self.attempt_read.emit(attempt)
+            self.remaining_known.emit(attempt.remaining_ms)
 
         def failed(_error: Exception) -> None:
             self._heartbeat_queued = False

@@ -7,6 +7,7 @@ nothing else, and every call goes through ``ui.tasks.run_on_store``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Protocol
 
 
@@ -33,10 +34,20 @@ class AnswersPort(Protocol):
 
 
 class AttemptLike(Protocol):
-    """The part of ``domain.attempt.AttemptView`` the end screen reads."""
+    """The part of ``domain.attempt.AttemptView`` the exam window reads."""
 
     @property
     def receipt_code(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...  # an AttemptStatus (a str enum)
+    @property
+    def remaining_ms(self) -> int: ...
+    @property
+    def extension_ms(self) -> int: ...
+    @property
+    def current_question_id(self) -> str | None: ...
+    @property
+    def paused_at(self) -> datetime | None: ...
 
 
 class AttemptsPort(Protocol):

@@ -31,6 +31,7 @@ from medxam_desktop.ui.proctor.deliveries_page import DeliveriesPage
 from medxam_desktop.ui.proctor.delivery_model import best_row, merge_rows
 from medxam_desktop.ui.proctor.download import PackageDownloader
 from medxam_desktop.ui.proctor.pin_dialog import SetPinDialog
+from medxam_desktop.ui.proctor.room import RoomController
 from medxam_desktop.ui.proctor.roster_page import RosterPage
 from medxam_desktop.ui.proctor.session import ProctorSession
 from medxam_desktop.ui.proctor.sign_in_dialog import SignInDialog
@@ -67,6 +68,7 @@ class ProctorFlow(QStackedWidget):
         self._candidate: RosterEntry | None = None
         self._last_username = ""
         self._wire()
+        self.room = RoomController(self)  # the roster page is the room view (ui/proctor/room.py)
 
     def _wire(self) -> None:
         page = self.deliveries_page

@@ -1,17 +1,20 @@
-"""Picking the candidate: a filter box (number or name) over the delivery's roster.
+"""The room view: every candidate of the delivery, with a filter box (number or name).
 
 Typing filters at once and selects the first match; Up/Down move through the matches
-without leaving the box; Enter takes the selected candidate; Esc goes back.
+without leaving the box; Enter takes the selected candidate (check-in, start code);
+Esc goes back. The table shows each candidate's status, time left, last save and
+incidents, and refreshes itself (ui/proctor/room.py). The proctor's actions on the
+selected candidate: Ctrl+T extend time, Ctrl+I incident, Ctrl+P pause, Ctrl+R resume
+(``action_requested(name, RosterEntry)``); the line below the table lists the selected
+candidate's incidents.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html import escape
-from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QItemSelectionModel,
     QModelIndex,
@@ -34,63 +37,25 @@ from PySide6.QtWidgets import (
 )
 
 from medxam_desktop.domain.attempt import AttemptView
-from medxam_desktop.domain.lifecycle import AttemptStatus
+from medxam_desktop.domain.lifecycle import can
 from medxam_desktop.domain.package import PackageInfo, RosterEntry
+from medxam_desktop.domain.room import RoomEntry
+from medxam_desktop.ui.proctor.room_model import (
+    NAME,
+    STATUS_WORDS,
+    RoomTableModel,
+    SearchRole,
+)
 from medxam_desktop.ui.proctor.widgets import MESSAGE_STYLE, named, page_shortcut, set_up_table
 
 _Index = QModelIndex | QPersistentModelIndex
-STATUS_WORDS = {
-    AttemptStatus.CHECKED_IN: "Checked in",
-    AttemptStatus.ACTIVE: "In progress",
-    AttemptStatus.PAUSED: "Paused",
-    AttemptStatus.FINISHED: "Finished",
-    AttemptStatus.TERMINATED: "Ended early",
-}
-SearchRole = Qt.ItemDataRole.UserRole + 1
-HEADERS = ("Number", "Name", "Status")
-
-
-class RosterTableModel(QAbstractTableModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: tuple[RosterEntry, ...] = ()
-        self.attempts: Mapping[str, AttemptView] = {}
-
-    def set_roster(
-        self, entries: tuple[RosterEntry, ...], attempts: Mapping[str, AttemptView]
-    ) -> None:
-        self.beginResetModel()
-        self.entries = tuple(sorted(entries, key=lambda e: e.candidate_number))
-        self.attempts = attempts
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.entries)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        entry = self.entries[index.row()]
-        if role == SearchRole:
-            return f"{entry.candidate_number} {entry.full_name}".casefold()
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return None
-        if index.column() == 0:
-            return entry.candidate_number
-        if index.column() == 1:
-            return entry.full_name
-        attempt = self.attempts.get(entry.taker_id)
-        return STATUS_WORDS[attempt.status] if attempt else ""
+#: The room view's actions on the selected candidate: (name, button text, keys).
+ACTIONS = (
+    ("extend", "E&xtend time…", "Ctrl+T"),
+    ("incident", "&Incident…", "Ctrl+I"),
+    ("pause", "&Pause…", "Ctrl+P"),
+    ("resume", "&Resume…", "Ctrl+R"),
+)
 
 
 class RosterFilter(QSortFilterProxyModel):
@@ -113,12 +78,13 @@ class RosterFilter(QSortFilterProxyModel):
 class RosterPage(QWidget):
     candidate_chosen = Signal(object)  # RosterEntry
     back_requested = Signal()
+    action_requested = Signal(str, object)  # an ACTIONS name, RosterEntry
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         named(self, "rosterPage", "Candidates")
         self.info: PackageInfo | None = None
-        self.model = RosterTableModel()
+        self.model = RoomTableModel()
         self.proxy = RosterFilter()
         self.proxy.setSourceModel(self.model)
         self.heading = named(QLabel(""), "rosterHeading", "Delivery")
@@ -131,8 +97,24 @@ class RosterPage(QWidget):
         self.filter_edit.installEventFilter(self)
         self.table = set_up_table(QTableView(), "rosterTable", "Candidates")
         self.table.setModel(self.proxy)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         self.table.activated.connect(lambda _index: self.choose())
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self.show_details())
+        self.model.dataChanged.connect(lambda *_: self.show_details())
+        self.details_label = named(QLabel(""), "roomDetailsLabel", "Selected candidate")
+        self.details_label.setWordWrap(True)
+        self.details_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.action_buttons: dict[str, QPushButton] = {}
+        for action, text, keys in ACTIONS:
+            plain = text.replace("&", "").rstrip("…")
+            button = named(QPushButton(text), f"room{action.title()}Button", plain)
+            button.setText(text)
+            button.setToolTip(f"{plain} ({keys})")
+            button.clicked.connect(self._requester(action))
+            page_shortcut(self, keys, self._requester(action))
+            self.action_buttons[action] = button
         self.count_label = named(QLabel(""), "rosterCountLabel", "How many candidates match")
         self.message_label = named(QLabel(""), "rosterMessageLabel", "Message")
         self.message_label.setWordWrap(True)
@@ -148,6 +130,10 @@ class RosterPage(QWidget):
         self.choose_button.clicked.connect(self.choose)
         page_shortcut(self, "Esc", self.back_requested.emit)
 
+        actions = QHBoxLayout()
+        for button in self.action_buttons.values():
+            actions.addWidget(button)
+        actions.addStretch(1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
@@ -157,6 +143,8 @@ class RosterPage(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.filter_edit)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.details_label)
+        layout.addLayout(actions)
         layout.addWidget(self.message_label)
         layout.addLayout(buttons)
 
@@ -178,6 +166,51 @@ class RosterPage(QWidget):
         if not current.isValid():
             return None
         return self.model.entries[self.proxy.mapToSource(current).row()]
+
+    def selected_attempt(self) -> AttemptView | None:
+        entry = self.selected_entry()
+        return None if entry is None else self.model.attempts.get(entry.taker_id)
+
+    def update_room(self, room: list[RoomEntry]) -> None:
+        """A fresh read from the store (the room controller's timer)."""
+        self.model.update(room)
+
+    def _requester(self, action: str) -> Callable[[], None]:
+        def requested() -> None:
+            self.request(action)
+
+        return requested
+
+    def request(self, action: str) -> None:
+        """An action on the selected candidate, or words why it cannot be done now."""
+        entry, attempt = self.selected_entry(), self.selected_attempt()
+        if entry is None:
+            self.message_label.setText("Choose a candidate first.")
+            return
+        problem = _action_problem(action, entry, attempt)
+        if problem is not None:
+            self.message_label.setText(problem)
+            return
+        self.message_label.clear()
+        self.action_requested.emit(action, entry)
+
+    def show_details(self) -> None:
+        """The selected candidate's attempt in one line, with every incident."""
+        entry, attempt = self.selected_entry(), self.selected_attempt()
+        if entry is None or attempt is None:
+            self.details_label.setText("")
+            for button in self.action_buttons.values():
+                button.setEnabled(False)
+            return
+        for action, button in self.action_buttons.items():
+            button.setEnabled(_action_problem(action, entry, attempt) is None)
+        room = self.model.room.get(entry.taker_id)
+        incidents = room.incidents if room else ()
+        lines = [f"{entry.candidate_number} · {entry.full_name}: {STATUS_WORDS[attempt.status]}"]
+        lines += [f"  {i.at.astimezone().strftime('%H:%M')}  {i.words}" for i in incidents] or [
+            "  No incidents recorded."
+        ]
+        self.details_label.setText("\n".join(lines))
 
     def choose(self) -> None:
         entry = self.selected_entry()
@@ -226,3 +259,18 @@ class RosterPage(QWidget):
                 self._select(max(0, min(self.proxy.rowCount() - 1, current + step)))
                 return True
         return super().eventFilter(watched, event)
+
+
+def _action_problem(action: str, entry: RosterEntry, attempt: AttemptView | None) -> str | None:
+    """Plain words for why the action cannot be done on this candidate now, or ``None``."""
+    if attempt is None:
+        return f"{entry.full_name} has not started yet: press Enter to check them in."
+    status = attempt.status
+    if action in ("extend", "incident"):
+        if status.is_over:
+            return f"{entry.full_name}'s exam is over ({STATUS_WORDS[status].lower()})."
+        return None
+    if not can(status, action):
+        words = {"pause": "be paused", "resume": "be resumed"}.get(action, action)
+        return f"{entry.full_name}'s exam is {STATUS_WORDS[status].lower()}: it cannot {words}."
+    return None
