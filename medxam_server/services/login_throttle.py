@@ -5,8 +5,8 @@ the password is checked, in one atomic ``INSERT … ON CONFLICT DO UPDATE … RE
 parallel requests, on any number of workers sharing the database, each see the count
 their own slot made, so no more than the limit get to the password check per window.
 A slot is given back when the password was right. A key's window is fixed: it starts at
-its first counted sign-in and ends ``window_seconds`` later, when the count starts over;
-``Retry-After`` is the time until then.
+its first counted sign-in (one not given back) and ends ``window_seconds`` later, when the
+count starts over; ``Retry-After`` is the time until then.
 """
 
 from __future__ import annotations
@@ -96,7 +96,10 @@ def forget_expired(session: Session, *, now: datetime, window_seconds: int) -> N
 
 def _upsert(postgres: bool, wanted: list[str], now: datetime, since: datetime) -> Any:
     at = bindparam("now", now, type_=_TABLE.c.window_start.type)
-    expired = _TABLE.c.window_start <= bindparam("since", since, type_=_TABLE.c.window_start.type)
+    # A key starts over when its window has passed, or when every sign-in counted in it
+    # was given back (so a window starts with the first sign-in that may fail).
+    since_param = bindparam("since", since, type_=_TABLE.c.window_start.type)
+    expired = (_TABLE.c.window_start <= since_param) | (_TABLE.c.failures <= 0)
     # The keys in one fixed order, so two sign-ins lock their rows in the same order.
     return (
         sync_store.insert_into(_TABLE, postgres)
