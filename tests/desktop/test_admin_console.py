@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from medxam_desktop.app import Workstation
@@ -265,6 +265,20 @@ def test_every_page_is_reachable_by_keyboard(qtbot: QtBot, console: AdminConsole
     assert console.nav.hasFocus() or QApplication.focusWidget() is console.nav
     named = [console.nav, console.pages, console.refresh_button, console.state_label]
     assert all(widget.accessibleName() for widget in named)
+
+
+def test_every_control_has_an_accessible_name(
+    qtbot: QtBot, console: AdminConsole, admin_world: AdminWorld
+) -> None:
+    open_results(qtbot, console, admin_world.delivery_id)
+    unnamed = [
+        f"{type(w).__name__} {w.objectName()!r} in {type(w.parentWidget()).__name__}"
+        for w in console.findChildren(QWidget)
+        if w.focusPolicy() != Qt.FocusPolicy.NoFocus and not w.accessibleName()
+    ]
+    assert unnamed == []
+    chart = results_page(console).histogram
+    assert chart.viewport().accessibleName() == "Score histogram"
 
 
 # --- offline ----------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from functools import partial
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -74,6 +75,15 @@ STATE_WORDS = {
     ServerState.SLOW: "Online — the server is slow",
     ServerState.OFFLINE: "Offline",
 }
+
+
+def name_viewports(page: QWidget) -> None:
+    """A scroll area's viewport (a chart's, a table's) takes the focus itself: give an
+    unnamed one its owner's accessible name, so a screen reader says what it is."""
+    for area in page.findChildren(QAbstractScrollArea):
+        viewport = area.viewport()
+        if viewport is not None and not viewport.accessibleName() and area.accessibleName():
+            viewport.setAccessibleName(area.accessibleName())
 
 
 class PlaceholderPage(QWidget):
@@ -165,6 +175,7 @@ class AdminConsole(QWidget):
         self, key: str, title: str, page: QWidget, *, shortcut: str | None = None
     ) -> None:
         """Add ``page`` under ``key`` or replace the page that has that key."""
+        name_viewports(page)
         if key in self._keys:
             index = self._keys.index(key)
             old = self.page(key)
