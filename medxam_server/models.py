@@ -234,6 +234,24 @@ class Delivery(Timestamped, Base):
     start_code: Mapped[str] = mapped_column(String(16))
 
 
+class DeliveryProctor(Base):
+    """A proctor assigned to a delivery: proctors see and act on assigned deliveries only
+    (issue 13, finding 10); admins see every delivery."""
+
+    __tablename__ = "delivery_proctors"
+
+    delivery_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        UuidStr, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    assigned_by: Mapped[str | None] = mapped_column(
+        UuidStr, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class DeliveryPackage(Base):
     """The encrypted offline package, built once per delivery and exam version."""
 
@@ -253,6 +271,14 @@ class DeliveryPackage(Base):
 
 class Attempt(Base):
     __tablename__ = "attempts"
+    # One live attempt per taker and delivery (issue 13, finding 2): a taker's first
+    # attempt in a delivery is sitting 1; only an admin's re-sit after a terminated
+    # attempt makes sitting 2, 3, ... (services.attempts.start_attempt).
+    __table_args__ = (
+        Index(
+            "uq_attempts_delivery_taker_sitting", "delivery_id", "taker_id", "sitting", unique=True
+        ),
+    )
 
     id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)
     delivery_id: Mapped[str] = mapped_column(
@@ -279,6 +305,7 @@ class Attempt(Base):
     record_count: Mapped[int | None] = mapped_column(Integer)  # from attempt.finished
     digest: Mapped[str | None] = mapped_column(String(64))
     receipt_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    sitting: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 # ``attempt_questions.answer_mask``: bit b set when the answer holds the one-character

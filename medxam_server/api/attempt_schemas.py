@@ -21,10 +21,11 @@ class AttemptOut(BaseModel):
     status: Literal["in_progress", "finished", "terminated"]
     started_at: datetime
     finished_at: datetime | None
+    # The six score fields are null for proctors (admins only: issue 13, finding 2).
     score: float | None = Field(description="Points earned; null until scored (finished)")
     penalty: float | None = Field(description="Points lost to wrong answers")
     total: float | None = Field(description="score - penalty")
-    max_score: float
+    max_score: float | None = Field(description="The exam's points; null for proctors")
     percent: float | None = Field(description="total / max_score * 100, 2 decimals")
     passed: bool | None = Field(description="total >= the exam's pass_score")
     score_source: Literal["auto", "manual"]

@@ -1,4 +1,9 @@
-"""``/api/attempts``: endpoints 1-8 of the MedXam backend specification."""
+"""``/api/attempts``: endpoints 1-8 of the MedXam backend specification.
+
+Proctors see only the attempts of deliveries they are assigned to (others answer 404)
+and never a score: ``score``, ``penalty``, ``total``, ``max_score``, ``percent`` and
+``passed`` are null for them (issue 13, findings 2 and 10; docs/api.md "Security model").
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from medxam_server.api.attempt_schemas import (
     StartIn,
 )
 from medxam_server.api.deps import AdminDep, ProctorDep, SessionDep
-from medxam_server.models import AttemptQuestion
+from medxam_server.models import AttemptQuestion, User
 from medxam_server.schemas import Page
 from medxam_server.services import attempt_views as views
 from medxam_server.services import attempts
@@ -29,15 +34,28 @@ router = APIRouter(prefix="/attempts", tags=["attempts"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such attempt"}}
 
 
-def _one(session: SessionDep, attempt_id: UUID) -> dict[str, Any]:
-    attempt = attempts.get_attempt(session, str(attempt_id))
-    return views.attempt_views(session, [attempt])[0]
+def _admin(user: User) -> bool:
+    return user.role == "admin"
+
+
+def _visible(session: SessionDep, user: User, attempt_id: UUID | str) -> None:
+    """404 unless ``user`` may see the attempt (its delivery assigned, or an admin)."""
+    attempts.get_attempt(session, str(attempt_id), viewer=user)
+
+
+def _view(session: SessionDep, user: User, attempt: Any) -> dict[str, Any]:
+    return views.attempt_views(session, [attempt], with_scores=_admin(user))[0]
+
+
+def _one(session: SessionDep, user: User, attempt_id: UUID) -> dict[str, Any]:
+    attempt = attempts.get_attempt(session, str(attempt_id), viewer=user)
+    return _view(session, user, attempt)
 
 
 @router.get("", response_model=Page[AttemptOut])
 def list_attempts(
     session: SessionDep,
-    _user: ProctorDep,
+    user: ProctorDep,
     taker_id: UUID | None = None,
     delivery_id: UUID | None = None,
     exam_id: UUID | None = None,
@@ -50,10 +68,11 @@ def list_attempts(
         delivery_id=str(delivery_id) if delivery_id else None,
         exam_id=str(exam_id) if exam_id else None,
         completed=completed,
+        viewer=user,
     )
     items, total = attempts.list_attempts(session, where=where, page=page, per_page=per_page)
     return {
-        "items": views.attempt_views(session, items),
+        "items": views.attempt_views(session, items, with_scores=_admin(user)),
         "total": total,
         "page": page,
         "per_page": per_page,
@@ -61,13 +80,14 @@ def list_attempts(
 
 
 @router.get("/{attempt_id}", response_model=AttemptOut, responses=NOT_FOUND)
-def get_attempt(session: SessionDep, _user: ProctorDep, attempt_id: UUID) -> dict[str, Any]:
-    return _one(session, attempt_id)
+def get_attempt(session: SessionDep, user: ProctorDep, attempt_id: UUID) -> dict[str, Any]:
+    return _one(session, user, attempt_id)
 
 
 @router.get("/{attempt_id}/details", response_model=AttemptDetailsOut, responses=NOT_FOUND)
-def get_attempt_details(session: SessionDep, _user: ProctorDep, attempt_id: UUID) -> dict[str, Any]:
-    return views.details_view(session, attempts.get_attempt(session, str(attempt_id)))
+def get_attempt_details(session: SessionDep, user: ProctorDep, attempt_id: UUID) -> dict[str, Any]:
+    attempt = attempts.get_attempt(session, str(attempt_id), viewer=user)
+    return views.details_view(session, attempt, with_scores=_admin(user))
 
 
 @router.post(
@@ -76,7 +96,11 @@ def get_attempt_details(session: SessionDep, _user: ProctorDep, attempt_id: UUID
     status_code=201,
     responses={
         200: {"description": "The same start again: the existing attempt", "model": AttemptOut},
-        409: {"description": "The id exists with different content"},
+        409: {
+            "description": "The id exists with different content; the taker already has an "
+            'attempt in the delivery (its id in the problem body as "attempt_id"); or the '
+            "delivery is not open now"
+        },
     },
 )
 def start_attempt(
@@ -84,7 +108,7 @@ def start_attempt(
 ) -> dict[str, Any]:
     attempt, created = attempts.start_attempt(
         session,
-        user_id=user.id,
+        user=user,
         delivery_id=str(body.delivery_id),
         taker_id=str(body.taker_id),
         attempt_id=str(body.id) if body.id else None,
@@ -93,7 +117,7 @@ def start_attempt(
     )
     response.status_code = 201 if created else 200
     session.flush()
-    return views.attempt_views(session, [attempt])[0]
+    return _view(session, user, attempt)
 
 
 @router.post(
@@ -102,22 +126,27 @@ def start_attempt(
     responses={**NOT_FOUND, 409: {"description": "The attempt was terminated"}},
 )
 def finish_attempt(
-    session: SessionDep, _user: ProctorDep, attempt_id: UUID, body: FinishIn | None = None
+    session: SessionDep, user: ProctorDep, attempt_id: UUID, body: FinishIn | None = None
 ) -> dict[str, Any]:
+    _visible(session, user, attempt_id)
     finished_at = body.finished_at if body else None
     attempt = attempts.finish_attempt(session, str(attempt_id), finished_at=finished_at)
     session.flush()
-    return views.attempt_views(session, [attempt])[0]
+    return _view(session, user, attempt)
 
 
 @router.post(
     "/{attempt_id}/answer",
     response_model=AnswerOut,
-    responses={**NOT_FOUND, 409: {"description": "The attempt has ended"}},
+    responses={
+        **NOT_FOUND,
+        409: {"description": "The attempt has ended, or the delivery's answer time is over"},
+    },
 )
 def save_answer(
     body: AnswerIn, session: SessionDep, user: ProctorDep, attempt_id: UUID
 ) -> dict[str, Any]:
+    _visible(session, user, attempt_id)
     row = attempts.save_answer(
         session,
         str(attempt_id),
@@ -127,16 +156,16 @@ def save_answer(
         answered_at=body.answered_at,
         flagged=body.flagged,
     )
-    return _answers(session, [row], row.attempt_id, admin=user.role == "admin")[0]
+    return _answers(session, [row], row.attempt_id, admin=_admin(user))[0]
 
 
 @router.get("/{attempt_id}/answers", response_model=list[AnswerOut], responses=NOT_FOUND)
 def list_answers(session: SessionDep, user: ProctorDep, attempt_id: UUID) -> list[dict[str, Any]]:
-    attempt = attempts.get_attempt(session, str(attempt_id))
+    attempt = attempts.get_attempt(session, str(attempt_id), viewer=user)
     rows = list(
         session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id))
     )
-    return _answers(session, rows, attempt.id, admin=user.role == "admin")
+    return _answers(session, rows, attempt.id, admin=_admin(user))
 
 
 def _answers(
@@ -164,4 +193,4 @@ def update_score(
         reason=body.reason,
     )
     session.flush()
-    return views.attempt_views(session, [attempt])[0]
+    return _view(session, user, attempt)

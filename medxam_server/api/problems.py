@@ -27,8 +27,10 @@ def problem(
     *,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
+        **(extensions or {}),
         "type": "about:blank",
         "title": title,
         "status": status,
@@ -65,7 +67,12 @@ def install(app: FastAPI, *, retry_after: int) -> None:
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
         return problem(
-            exc.status, exc.title, exc.detail, errors=exc.errors or None, headers=headers
+            exc.status,
+            exc.title,
+            exc.detail,
+            errors=exc.errors or None,
+            headers=headers,
+            extensions=exc.extensions,
         )
 
     @app.exception_handler(StarletteHTTPException)

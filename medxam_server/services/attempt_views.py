@@ -13,12 +13,17 @@ from medxam_server.services.exam_questions import QuestionInfo
 from medxam_server.services.points import from_units
 from medxam_server.services.scoring import percent, score_question
 
+SCORE_FIELDS = ("score", "penalty", "total", "max_score", "percent", "passed")
 
-def attempt_view(attempt: Attempt, pass_score_units: int) -> dict[str, Any]:
-    """API.md's attempt. Score fields are null until the attempt is scored (finished)."""
+
+def attempt_view(
+    attempt: Attempt, pass_score_units: int, *, with_scores: bool = True
+) -> dict[str, Any]:
+    """API.md's attempt. Score fields are null until the attempt is scored (finished), and
+    always null without ``with_scores`` (proctors: issue 13, finding 2)."""
     scored = attempt.score_units is not None and attempt.penalty_units is not None
     total = (attempt.score_units or 0) - (attempt.penalty_units or 0)
-    return {
+    view = {
         "id": attempt.id,
         "delivery_id": attempt.delivery_id,
         "exam_id": attempt.exam_id,
@@ -41,6 +46,9 @@ def attempt_view(attempt: Attempt, pass_score_units: int) -> dict[str, Any]:
         "updated_at": attempt.updated_at,
         "integrity": attempt.integrity,
     }
+    if not with_scores:
+        view.update(dict.fromkeys(SCORE_FIELDS))
+    return view
 
 
 def pass_scores(session: Session, exam_ids: set[str]) -> dict[str, int]:
@@ -50,12 +58,14 @@ def pass_scores(session: Session, exam_ids: set[str]) -> dict[str, int]:
     return {exam_id: units for exam_id, units in rows}
 
 
-def attempt_views(session: Session, attempts: list[Attempt]) -> list[dict[str, Any]]:
+def attempt_views(
+    session: Session, attempts: list[Attempt], *, with_scores: bool = True
+) -> list[dict[str, Any]]:
     scores = pass_scores(session, {a.exam_id for a in attempts})
-    return [attempt_view(a, scores.get(a.exam_id, 0)) for a in attempts]
+    return [attempt_view(a, scores.get(a.exam_id, 0), with_scores=with_scores) for a in attempts]
 
 
-def details_view(session: Session, attempt: Attempt) -> dict[str, Any]:
+def details_view(session: Session, attempt: Attempt, *, with_scores: bool = True) -> dict[str, Any]:
     """The attempt with its taker, exam and delivery (never the start code)."""
     taker = session.get_one(Taker, attempt.taker_id)
     exam = session.get_one(Exam, attempt.exam_id)
@@ -63,7 +73,7 @@ def details_view(session: Session, attempt: Attempt) -> dict[str, Any]:
     question_count = len(
         session.scalars(select(ExamQuestion.position).where(ExamQuestion.exam_id == exam.id)).all()
     )
-    view = attempt_view(attempt, exam.pass_score_units)
+    view = attempt_view(attempt, exam.pass_score_units, with_scores=with_scores)
     view["taker"] = {
         "id": taker.id,
         "candidate_number": taker.candidate_number,

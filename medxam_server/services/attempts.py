@@ -19,10 +19,12 @@ from medxam_server.models import (
     GroupMember,
     ScoreAudit,
     Taker,
+    User,
     answer_mask,
     new_id,
     utcnow,
 )
+from medxam_server.services import attempt_rules, delivery_proctors
 from medxam_server.services.errors import Conflict, Invalid, NotFound
 from medxam_server.services.exam_questions import answer_problem, load_exam_questions
 from medxam_server.services.points import to_units
@@ -39,6 +41,7 @@ class AttemptFilter:
     delivery_id: str | None = None
     exam_id: str | None = None
     completed: bool | None = None  # True: finished or terminated; False: in progress
+    viewer: User | None = None  # a proctor sees only assigned deliveries' attempts
 
 
 def list_attempts(
@@ -55,6 +58,10 @@ def list_attempts(
         conditions.append(Attempt.status.in_(ENDED))
     elif where.completed is False:
         conditions.append(Attempt.status == "in_progress")
+    if where.viewer is not None:
+        scope = delivery_proctors.visible_to(where.viewer, Attempt.delivery_id)
+        if scope is not None:
+            conditions.append(scope)
     total = session.scalar(select(func.count()).select_from(Attempt).where(*conditions)) or 0
     items = session.scalars(
         select(Attempt)
@@ -66,17 +73,26 @@ def list_attempts(
     return list(items), total
 
 
-def get_attempt(session: Session, attempt_id: str) -> Attempt:
+def get_attempt(session: Session, attempt_id: str, *, viewer: User | None = None) -> Attempt:
+    """The attempt; ``NotFound`` also when ``viewer`` is a proctor not assigned to its
+    delivery (issue 13, finding 10: its existence is not revealed)."""
     attempt = session.get(Attempt, attempt_id)
-    if attempt is None:
+    if attempt is None or (
+        viewer is not None and not delivery_proctors.may_see(session, viewer, attempt.delivery_id)
+    ):
         raise NotFound(f"no attempt {attempt_id}")
     return attempt
 
 
-def check_start(session: Session, *, delivery_id: str, taker_id: str) -> Delivery:
-    """The delivery, if this taker may start it; ``Invalid`` (422) otherwise."""
+def check_start(
+    session: Session, *, delivery_id: str, taker_id: str, viewer: User | None = None
+) -> Delivery:
+    """The delivery, if this taker may start it; ``Invalid`` (422) otherwise. A delivery
+    ``viewer`` may not see is answered as an unknown one."""
     delivery = session.get(Delivery, delivery_id)
-    if delivery is None:
+    if delivery is None or (
+        viewer is not None and not delivery_proctors.may_see(session, viewer, delivery_id)
+    ):
         raise Invalid(f"no delivery {delivery_id}", errors=[_err("delivery_id", "unknown")])
     if session.get(Taker, taker_id) is None:
         raise Invalid(f"no taker {taker_id}", errors=[_err("taker_id", "unknown")])
@@ -92,7 +108,7 @@ def check_start(session: Session, *, delivery_id: str, taker_id: str) -> Deliver
 def start_attempt(
     session: Session,
     *,
-    user_id: str,
+    user: User,
     delivery_id: str,
     taker_id: str,
     attempt_id: str | None = None,
@@ -100,13 +116,22 @@ def start_attempt(
     started_at: datetime | None = None,
 ) -> tuple[Attempt, bool]:
     """(attempt, created). A client-chosen id makes the start idempotent: the same start
-    again answers the same attempt; the same id with other content is a ``Conflict``."""
+    again answers the same attempt; the same id with other content is a ``Conflict``.
+
+    A new attempt needs the delivery open now and no live attempt of the taker in it
+    (``attempt_rules``); a proctor may start only in an assigned delivery."""
+    admin = not delivery_proctors.is_scoped(user)
+    viewer = None if admin else user
     if attempt_id is not None:
         existing = session.get(Attempt, attempt_id)
         if existing is not None:
+            if viewer is not None and not delivery_proctors.may_see(session, viewer, delivery_id):
+                raise Invalid(f"no delivery {delivery_id}", errors=[_err("delivery_id", "unknown")])
             _same_start(existing, delivery_id, taker_id, workstation_id, started_at)
             return existing, False
-    delivery = check_start(session, delivery_id=delivery_id, taker_id=taker_id)
+    delivery = check_start(session, delivery_id=delivery_id, taker_id=taker_id, viewer=viewer)
+    sitting = attempt_rules.next_sitting(session, delivery_id, taker_id, admin=admin)
+    attempt_rules.check_start_window(delivery, utcnow())
     attempt = Attempt(
         id=attempt_id or new_id(),
         delivery_id=delivery_id,
@@ -117,19 +142,28 @@ def start_attempt(
         started_at=started_at or utcnow(),
         max_score_units=max_score_units(session, delivery.exam_id),
         score_source="auto",
-        created_by=user_id,
+        created_by=user.id,
         integrity="unverified",
+        sitting=sitting,
     )
     try:
         with session.begin_nested():
             session.add(attempt)
     except IntegrityError:
-        # The same id started at the same moment by another request: compare with it.
+        # Another request won at the same moment: the same id (compare with it), or
+        # another attempt of this taker took the sitting (the unique index).
         existing = session.get(Attempt, attempt.id)
-        if existing is None:
+        if existing is not None:
+            _same_start(existing, delivery_id, taker_id, workstation_id, started_at)
+            return existing, False
+        latest = attempt_rules.latest_attempt(session, delivery_id, taker_id)
+        if latest is None:
             raise
-        _same_start(existing, delivery_id, taker_id, workstation_id, started_at)
-        return existing, False
+        attempt_rules.raise_if_live(latest, admin=admin)
+        raise attempt_rules.AttemptExists(
+            f"Another start of this taker won at the same moment: attempt {latest.id}.",
+            latest.id,
+        ) from None
     return attempt, True
 
 
@@ -180,6 +214,7 @@ def save_answer(
     attempt = get_attempt(session, attempt_id)
     if attempt.status != "in_progress":
         raise Conflict(f"the attempt is {attempt.status}; answers can no longer change")
+    attempt_rules.check_answer_window(session, attempt, utcnow())
     question = load_exam_questions(session, attempt.exam_id).get(question_id)
     if question is None:
         raise Invalid(

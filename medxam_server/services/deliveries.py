@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from medxam_server.models import Attempt, Delivery, Exam, Group
+from medxam_server.models import Attempt, Delivery, Exam, Group, User
+from medxam_server.services import delivery_proctors
 from medxam_server.services.common import delete_or_conflict, get_or_404, paginate
 from medxam_server.services.errors import Conflict, Invalid
 
@@ -48,8 +49,14 @@ def list_deliveries(
     per_page: int,
     exam_id: str | None = None,
     group_id: str | None = None,
+    viewer: User | None = None,
 ) -> tuple[Sequence[Delivery], int]:
+    """A page of deliveries; a proctor ``viewer`` sees only those assigned to them."""
     statement = select(Delivery).order_by(Delivery.opens_at.desc(), Delivery.id)
+    if viewer is not None:
+        scope = delivery_proctors.visible_to(viewer, Delivery.id)
+        if scope is not None:
+            statement = statement.where(scope)
     if exam_id is not None:
         statement = statement.where(Delivery.exam_id == exam_id)
     if group_id is not None:

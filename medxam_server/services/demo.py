@@ -17,7 +17,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from medxam_server.models import Delivery, Exam, Group, GroupMember, Taker, User, utcnow
+from medxam_server.models import (
+    Delivery,
+    DeliveryProctor,
+    Exam,
+    Group,
+    GroupMember,
+    Taker,
+    User,
+    utcnow,
+)
 from medxam_server.services import auth, deliveries, exams, groups, takers
 from medxam_server.services.exams import ExamData, MediaData
 from medxam_server.services.points import to_units
@@ -78,7 +87,18 @@ def load_demo(session: Session, exam_path: Path = DEMO_EXAM_PATH) -> DemoInfo:
     elif not delivery.opens_at <= now < delivery.closes_at:
         delivery.opens_at, delivery.closes_at = now - timedelta(hours=1), now + timedelta(days=30)
     session.flush()
+    _assign_demo_proctor(session, delivery.id)
     return DemoInfo(delivery.id, exam_id, delivery.start_code)
+
+
+def _assign_demo_proctor(session: Session, delivery_id: str) -> None:
+    """The demo proctor sees the demo delivery (proctors see assigned deliveries only)."""
+    usernames = [username for username, _, _, role in DEMO_USERS if role == "proctor"]
+    proctor_ids = session.scalars(select(User.id).where(User.username.in_(usernames))).all()
+    for proctor_id in proctor_ids:
+        if session.get(DeliveryProctor, (delivery_id, proctor_id)) is None:
+            session.add(DeliveryProctor(delivery_id=delivery_id, user_id=proctor_id))
+    session.flush()
 
 
 def _demo_group(session: Session) -> str:

@@ -16,6 +16,8 @@ class ServiceError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors)
+        # Extra members of the problem body (RFC 9457 extensions), e.g. ``attempt_id``.
+        self.extensions: dict[str, Any] = {}
 
 
 class NotFound(ServiceError):

@@ -101,10 +101,23 @@ def run_batch(
             raise
         except DBAPIError as exc:
             code = getattr(exc.orig, "sqlstate", None)
-            if code not in RETRYABLE_SQLSTATES or attempt == retries - 1:
+            retry = code in RETRYABLE_SQLSTATES or _lost_start_race(exc)
+            if not retry or attempt == retries - 1:
                 raise
             log.warning("batch %s hit %s; running it again", batch.batch_id, code)
     raise AssertionError("unreachable")
+
+
+LIVE_ATTEMPT_INDEX = "uq_attempts_delivery_taker_sitting"
+
+
+def _lost_start_race(exc: DBAPIError) -> bool:
+    """Another transaction committed an attempt for a taker this batch starts one for (the
+    live-attempt index): run again, the checks then see it (``taker_has_attempt``)."""
+    if getattr(exc.orig, "sqlstate", None) != "23505":
+        return False
+    diag = getattr(exc.orig, "diag", None)
+    return getattr(diag, "constraint_name", None) == LIVE_ATTEMPT_INDEX
 
 
 def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, Any]:
@@ -139,7 +152,10 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
     touched = {r.attempt_id for _, r in candidates}
     attempts = load_attempts(session, sorted(touched))
     valid = [r for _, r in candidates]
-    verdicts = sync_checks.check_against_database(session, valid, exams, attempts)
+    scoped = None if batch.admin or batch.source != "push" else batch.user_id
+    verdicts = sync_checks.check_against_database(
+        session, valid, exams, attempts, scoped_user=scoped
+    )
     verdicts.update(custody.record_verdicts(session, ws, valid, attempts))
     verdicts.update(extension_verdicts(session, [r for _, r in candidates], verdicts))
     to_insert = [(i, r) for i, r in candidates if r.id not in verdicts]

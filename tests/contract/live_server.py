@@ -121,7 +121,8 @@ def set_up_delivery(
 ) -> dict[str, object]:
     """Over the HTTP API: a proctor, an exam, a group of takers, and a delivery."""
     proctor = {"username": "pat", "password": PASSWORD, "full_name": "Pat Proctor"}
-    _created(admin, admin.post("/users", json={**proctor, "role": "proctor"}), "/users/{id}")
+    made_proctor = admin.post("/users", json={**proctor, "role": "proctor"})
+    proctor_id = _created(admin, made_proctor, "/users/{id}")["id"]
     document = exam_document(question_count)
     imported = _created(admin, admin.post("/exams/import", json=document), "/exams/{exam_id}")
     group = _created(admin, admin.post("/groups", json={"name": "Year 2"}), "/groups/{id}")
@@ -151,6 +152,7 @@ def set_up_delivery(
             "opens_at": "2026-11-24T08:00:00Z",
             "closes_at": "2026-11-24T12:00:00Z",
             "location": "Hall B",
+            "proctor_ids": [proctor_id],  # proctors see assigned deliveries only
         },
     )
     return {

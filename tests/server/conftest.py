@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from medxam_server.config import Settings
 from medxam_server.db import transaction
 from medxam_server.main import create_app
+from medxam_server.models import Delivery, DeliveryProctor
 from medxam_server.services import auth
 
 PASSWORD = "correct horse battery staple"
@@ -41,12 +43,21 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
-def make_user(app: FastAPI, client: TestClient, *, username: str, role: str) -> SignedIn:
+def make_user(
+    app: FastAPI, client: TestClient, *, username: str, role: str, assign: bool = True
+) -> SignedIn:
+    """A signed-in user; a proctor is assigned to every delivery there is (``assign``), as
+    ``factories.make_delivery`` assigns every proctor there is (issue 13, finding 10)."""
     with transaction(app.state.session_factory) as session:
         user = auth.create_user(
             session, username=username, password=PASSWORD, full_name=username.title(), role=role
         )
         user_id = user.id
+        if role == "proctor" and assign:
+            session.add_all(
+                DeliveryProctor(delivery_id=d, user_id=user_id)
+                for d in session.scalars(select(Delivery.id)).all()
+            )
     response = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return SignedIn(user_id=user_id, username=username, token=response.json()["token"])

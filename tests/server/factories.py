@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from medxam_server.models import (
     Attempt,
     Delivery,
+    DeliveryProctor,
     Exam,
     ExamQuestion,
     Group,
@@ -158,7 +159,11 @@ def make_delivery(
     group_id: str,
     start_code: str = "ABCD2345",
     title: str | None = None,
+    proctor_ids: Sequence[str] | None = None,
 ) -> str:
+    """A delivery open from an hour ago for three hours. Its proctors are ``proctor_ids``,
+    by default every proctor there is (``tests.server.conftest.make_user`` assigns a proctor
+    made later to every delivery there is)."""
     now = datetime.now(UTC)
     delivery = Delivery(
         exam_id=exam_id,
@@ -171,7 +176,20 @@ def make_delivery(
     )
     session.add(delivery)
     session.flush()
+    assign_proctors(session, delivery.id, proctor_ids)
     return delivery.id
+
+
+def assign_proctors(
+    session: Session, delivery_id: str, proctor_ids: Sequence[str] | None = None
+) -> None:
+    """Assign proctors to a delivery (default: every user with role proctor)."""
+    from sqlalchemy import select
+
+    if proctor_ids is None:
+        proctor_ids = session.scalars(select(User.id).where(User.role == "proctor")).all()
+    session.add_all(DeliveryProctor(delivery_id=delivery_id, user_id=p) for p in proctor_ids)
+    session.flush()
 
 
 def make_setup(

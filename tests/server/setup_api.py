@@ -81,6 +81,11 @@ def make_takers(
 def make_delivery(
     client: TestClient, admin: SignedIn, *, exam_id: str, group_id: str, **extra: Any
 ) -> dict[str, Any]:
+    """A delivery made over the API; its proctors are every proctor there is unless
+    ``proctor_ids`` is given (proctors see assigned deliveries only)."""
+    if "proctor_ids" not in extra:
+        users = client.get("/api/users?per_page=500", headers=admin.headers).json()["items"]
+        extra["proctor_ids"] = [u["id"] for u in users if u["role"] == "proctor"]
     body = {
         "exam_id": exam_id,
         "group_id": group_id,

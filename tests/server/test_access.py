@@ -85,6 +85,8 @@ RULES: dict[tuple[str, str], str] = {
     ("PUT", "/api/deliveries/{id}"): ADMIN,
     ("DELETE", "/api/deliveries/{id}"): ADMIN,
     ("GET", "/api/deliveries/{id}/package"): PROCTOR,
+    ("GET", "/api/deliveries/{id}/proctors"): ADMIN,
+    ("PUT", "/api/deliveries/{id}/proctors"): ADMIN,
     # attempts (API.md endpoints 1-8)
     ("GET", "/api/attempts"): PROCTOR,
     ("GET", "/api/attempts/{id}"): PROCTOR,
@@ -207,4 +209,79 @@ def test_every_route_answers_as_its_rule_says(
                 ok = response.headers.get("content-type") == "application/problem+json"
             if not ok:
                 wrong.append(f"{method} {path} as {caller} ({rule}): {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+# --- per-delivery scoping (issue 13, finding 10) ------------------------------------------
+# Every proctor route about one delivery or attempt, with what a proctor NOT assigned to
+# the delivery gets and what an assigned proctor gets (an admin gets the latter). A start
+# in an unassigned delivery answers as for an unknown one (422), not 404. Rows run in
+# this order (finishing last); a proctor route under /api/deliveries/{id} or
+# /api/attempts/{id} without a row fails test_every_scoped_route_has_a_case.
+SCOPED: dict[tuple[str, str], tuple[int, int]] = {
+    ("GET", "/api/deliveries/{id}"): (404, 200),
+    ("GET", "/api/deliveries/{id}/package"): (404, 200),
+    ("POST", "/api/attempts/start"): (422, 201),
+    ("GET", "/api/attempts/{id}"): (404, 200),
+    ("GET", "/api/attempts/{id}/details"): (404, 200),
+    ("POST", "/api/attempts/{id}/answer"): (404, 200),
+    ("GET", "/api/attempts/{id}/answers"): (404, 200),
+    ("POST", "/api/attempts/{id}/finish"): (404, 200),
+}
+_SCOPED_PREFIXES = ("/api/deliveries/{}", "/api/attempts/{}")
+
+
+def test_every_scoped_route_has_a_case(app: FastAPI) -> None:
+    shaped = {(m, _shape(p)) for m, p in SCOPED}
+    missing = [
+        (method, path)
+        for method, path in registered_routes(app)
+        if SHAPED_RULES.get((method, _shape(path))) == PROCTOR
+        and _shape(path).startswith(_SCOPED_PREFIXES)
+        and (method, _shape(path)) not in shaped
+    ]
+    assert not missing, f"proctor routes without a scoping case in test_access.SCOPED: {missing}"
+
+
+def test_proctors_reach_only_assigned_deliveries(
+    app: FastAPI, client: TestClient, admin: SignedIn, proctor: SignedIn
+) -> None:
+    from tests.server.conftest import make_user
+    from tests.server.factories import make_attempt, make_setup
+
+    with transaction(app.state.session_factory) as session:
+        setup = make_setup(session, takers=3)
+        attempt_id = make_attempt(session, setup=setup, created_by=proctor.user_id)
+    outsider = make_user(app, client, username="outsider", role="proctor", assign=False)
+    answer = {"question_id": setup.question_ids[0], "answer": ["A"], "time_spent_ms": 1}
+    answer["answered_at"] = "2026-11-24T09:00:00Z"
+    wrong: list[str] = []
+    for (method, path), (unassigned, assigned) in SCOPED.items():
+        the_id = setup.delivery_id if path.startswith("/api/deliveries") else attempt_id
+        url = _PARAMETER.sub(the_id, path)
+        for caller, expected, taker in (
+            (outsider, unassigned, 1),
+            (proctor, assigned, 1),
+            (admin, assigned, 2),
+        ):
+            body: dict[str, object] | None = None
+            if path == "/api/attempts/start":
+                body = {"delivery_id": setup.delivery_id, "taker_id": setup.taker_ids[taker]}
+            elif path.endswith("/answer"):
+                body = answer
+            response = client.request(method, url, json=body, headers=caller.headers)
+            if response.status_code != expected:
+                wrong.append(f"{method} {path} as {caller.username}: {response.status_code}")
+    listed = {
+        who.username: client.get("/api/attempts", headers=who.headers).json()["total"]
+        for who in (outsider, proctor, admin)
+    }
+    if listed != {"outsider": 0, "proctor": 3, "admin": 3}:
+        wrong.append(f"GET /api/attempts totals: {listed}")
+    deliveries = {
+        who.username: client.get("/api/deliveries", headers=who.headers).json()["total"]
+        for who in (outsider, proctor, admin)
+    }
+    if deliveries != {"outsider": 0, "proctor": 1, "admin": 1}:
+        wrong.append(f"GET /api/deliveries totals: {deliveries}")
     assert not wrong, "\n".join(wrong)

@@ -17,6 +17,7 @@ from tests.server.conftest import SignedIn
 from tests.server.factories import Setup, make_setup, multiple, single, true_false
 
 AT = "2026-11-24T09:12:03Z"
+SCORE_FIELDS = ("score", "penalty", "total", "max_score", "percent", "passed")
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_start_is_201_with_the_callers_id_and_an_unscored_attempt(
     assert attempt["created_by"] == proctor.user_id
     assert attempt["status"] == "in_progress"
     assert attempt["exam_id"] == setup.exam_id
-    assert attempt["max_score"] == 4
+    assert attempt["max_score"] is None  # no score field for a proctor (issue 13, finding 2)
     assert attempt["score"] is None and attempt["passed"] is None
     assert attempt["integrity"] == "unverified"
     assert attempt["started_at"].endswith("Z")
@@ -122,11 +123,13 @@ def test_finish_scores_exactly_and_repeating_changes_nothing(
         headers=proctor.headers,
     )
     assert finished.status_code == 200, finished.text
-    body = finished.json()
-    assert (body["status"], body["finished_at"]) == ("finished", "2026-11-24T10:00:00Z")
+    seen = finished.json()
+    assert (seen["status"], seen["finished_at"]) == ("finished", "2026-11-24T10:00:00Z")
+    assert all(seen[name] is None for name in SCORE_FIELDS)  # the proctor sees no score
+    body = client.get(f"/api/attempts/{attempt_id}", headers=admin.headers).json()
     assert (body["score"], body["penalty"], body["total"]) == (2, 0.25, 1.75)
     assert body["max_score"] == 4 and body["percent"] == 43.75 and body["passed"] is False
-    again = client.post(f"/api/attempts/{attempt_id}/finish", headers=proctor.headers)
+    again = client.post(f"/api/attempts/{attempt_id}/finish", headers=admin.headers)
     assert again.status_code == 200 and again.json() == body
     assert answer(client, proctor, attempt_id, q3, ["A"]).status_code == 409
     graded = client.get(f"/api/attempts/{attempt_id}/answers", headers=admin.headers).json()
@@ -143,7 +146,8 @@ def test_get_details_list_and_filters(
     first = start(client, proctor, setup).json()
     second = start(client, proctor, setup, taker_id=setup.taker_ids[1]).json()
     client.post(f"/api/attempts/{second['id']}/finish", headers=proctor.headers)
-    assert client.get(f"/api/attempts/{first['id']}", headers=admin.headers).json() == first
+    as_admin = client.get(f"/api/attempts/{first['id']}", headers=admin.headers).json()
+    assert {**as_admin, "max_score": None} == first
     assert client.get(f"/api/attempts/{uuid.uuid4()}", headers=admin.headers).status_code == 404
     details = client.get(f"/api/attempts/{first['id']}/details", headers=proctor.headers).json()
     assert details["taker"]["id"] == setup.taker_ids[0]
@@ -189,5 +193,5 @@ def test_score_override_is_admin_only_and_audited(
         assert audit.changed_by == admin.user_id and audit.reason == "miskeyed question 2"
         assert (audit.old_score_units, audit.old_penalty_units) == (0, 0)
         assert audit.new_penalty_units == to_units(1 / 3)
-    finish_again = client.post(f"/api/attempts/{attempt_id}/finish", headers=proctor.headers)
+    finish_again = client.post(f"/api/attempts/{attempt_id}/finish", headers=admin.headers)
     assert finish_again.json()["score"] == 3  # a repeated finish keeps the override
