@@ -23,6 +23,12 @@ from medxam_desktop.ui.tasks import wait_for_all
 from tests.desktop.admin_fixtures import AdminWorld
 from tests.desktop.admin_review_support import items_page, make_console, open_results
 
+SHORT = {
+    "too_hard": "Too hard",
+    "too_easy": "Too easy",
+    "low_discrimination": "Low discrimination",
+    "possible_miskey": "Possible miskey",
+}
 RATIOS = {
     ItemColumn.P: "p",
     ItemColumn.UPPER_P: "upper_p",
@@ -67,9 +73,11 @@ def test_the_item_table_holds_the_servers_statistics_in_exam_order(
             assert cell(column).data() == format_ratio(value), (row, field)
             if value is not None:
                 assert cell(column).data(SortKeyRole) == value  # the exact server number
+        short = "; ".join(SHORT[f] for f in item["flags"]) or "No flags"
+        assert cell(ItemColumn.FLAGS).data() == short
         words = flag_words(tuple(item["flags"])) if item["flags"] else "No flags"
-        assert cell(ItemColumn.FLAGS).data() == words
         assert words in cell(ItemColumn.POSITION).data(Qt.ItemDataRole.AccessibleTextRole)
+        assert words in cell(ItemColumn.FLAGS).data(Qt.ItemDataRole.ToolTipRole)
 
 
 def test_flags_are_shown_in_words_and_colour(

@@ -4,6 +4,7 @@ history (model/view with named roles, read-only)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -36,6 +37,14 @@ def result_words(answer: AttemptAnswer) -> str:
     return "Correct" if answer.is_correct else "Incorrect"
 
 
+def _points(value: object) -> str:
+    """A decimal string of the events (``"40.0"``) as the console writes points (``40``)."""
+    try:
+        return format_points(None if value is None else Decimal(str(value)))
+    except InvalidOperation:
+        return str(value)
+
+
 def event_details(event: AttemptEvent) -> str:
     """What an event's data says, in words."""
     data = event.data
@@ -51,8 +60,8 @@ def event_details(event: AttemptEvent) -> str:
         return f"{data['record_count']} records"
     if event.kind == "score.overridden":
         change = (
-            f"score {data.get('old_score', DASH)} → {data.get('new_score', DASH)}, "
-            f"penalty {data.get('old_penalty', DASH)} → {data.get('new_penalty', DASH)}"
+            f"score {_points(data.get('old_score'))} → {_points(data.get('new_score'))}, "
+            f"penalty {_points(data.get('old_penalty'))} → {_points(data.get('new_penalty'))}"
         )
         return f"{change}: {reason}" if reason else change
     return reason or DASH

@@ -83,6 +83,10 @@ def fetch_review(api: ResultsApi, attempt_id: str, receipt: str | None) -> Attem
     )
 
 
+def _count(number: int, what: str) -> str:
+    return f"{number} {what}" if number == 1 else f"{number} {what}s"
+
+
 def header_texts(review: AttemptReview) -> dict[str, str]:
     a, d = review.attempt, review.details
     source = " (changed by hand)" if a.score_source == "manual" else ""
@@ -170,6 +174,7 @@ class AttemptPage(QWidget):
         upper.addWidget(self._titled("Answers", self.answers_table))
         upper.addWidget(self._titled("Time per question", self.time_chart))
         upper.setStretchFactor(1, 1)
+        upper.setSizes([470, 630])  # every column of the answers shows at 1280 px
         lower = named(QSplitter(Qt.Orientation.Horizontal), "timelineSplitter", "Timeline")
         lower.addWidget(self._titled("Timeline", self.events_table))
         lower.addWidget(self._titled("Score changes", self.history_table))
@@ -244,11 +249,12 @@ class AttemptPage(QWidget):
         self.override_button.setToolTip(
             "" if scored else "An attempt still in progress has no score to change."
         )
-        self._say(
-            f"{len(review.answers)} answers, {len(review.events)} events, "
-            f"{len(review.history)} score changes.",
-            problem=False,
+        counts = (
+            (len(review.answers), "answer"),
+            (len(review.events), "event"),
+            (len(review.history), "score change"),
         )
+        self._say(", ".join(_count(n, what) for n, what in counts) + ".", problem=False)
         self.review_shown.emit(review)
 
     def _failed(self, generation: int, error: Exception) -> None:

@@ -128,6 +128,7 @@ class DistractorChart(_ChartView):
         self.categories = [option_label(o) for o in item.options]
         y_axis = _axes(chart, series, self.categories)
         y_axis.setRange(0, max([1, *(o.count for o in item.options)]) * 1.15)
+        y_axis.applyNiceNumbers()
         y_axis.setLabelFormat("%d")
         y_axis.setTitleText("Attempts")
         chart.legend().setVisible(True)

@@ -35,6 +35,12 @@ FlagsRole = Qt.ItemDataRole.UserRole + 4  # tuple of the server's flag codes
 
 UNDEFINED_KEY = -1e9  # sorts an undefined statistic before every real one
 NO_FLAGS = "No flags"
+SHORT_FLAGS = {
+    "too_hard": "Too hard",
+    "too_easy": "Too easy",
+    "low_discrimination": "Low discrimination",
+    "possible_miskey": "Possible miskey",
+}
 MISKEY_TINT = QColor("#f8d7d3")  # light red behind "Possible miskey"
 WARNING_TINT = QColor("#fbeac2")  # light amber behind the other flags
 TEXT_COLOUR = QColor("#1f1f1f")  # dark text on either tint (contrast > 7:1)
@@ -57,11 +63,11 @@ HEADERS = {
     ItemColumn.POSITION: ("Q", "Question position in the exam"),
     ItemColumn.KEY: ("Key", "The correct option(s)"),
     ItemColumn.P: ("p", "Difficulty: share of candidates who got it right"),
-    ItemColumn.UPPER_P: ("Upper p", "p in the upper 27 % by total"),
-    ItemColumn.LOWER_P: ("Lower p", "p in the lower 27 % by total"),
-    ItemColumn.D: ("D (27 %)", "Discrimination: upper p minus lower p"),
-    ItemColumn.R: ("r pb", "Point-biserial correlation with the total"),
-    ItemColumn.R_CORRECTED: ("r pb corr.", "Point-biserial with the item left out of the total"),
+    ItemColumn.UPPER_P: ("Upper\np", "p in the upper 27 % by total"),
+    ItemColumn.LOWER_P: ("Lower\np", "p in the lower 27 % by total"),
+    ItemColumn.D: ("D\n(27 %)", "Discrimination: upper p minus lower p"),
+    ItemColumn.R: ("r\npb", "Point-biserial correlation with the total"),
+    ItemColumn.R_CORRECTED: ("r pb\ncorr.", "Point-biserial with the item left out of the total"),
     ItemColumn.OMITTED: ("Omitted", "Finished attempts with no answer"),
     ItemColumn.FLAGS: ("Flags", "What the statistics suggest checking"),
 }
@@ -76,7 +82,15 @@ RATIO_COLUMNS = {
 
 
 def flags_text(item: ItemStat) -> str:
+    """The flags in full words (tooltip, detail line, screen readers)."""
     return flag_words(item.flags) if item.flags else NO_FLAGS
+
+
+def short_flags(item: ItemStat) -> str:
+    """The flags as the table's column shows them: ``Possible miskey; Low discrimination``."""
+    if not item.flags:
+        return NO_FLAGS
+    return "; ".join(SHORT_FLAGS.get(f, f.replace("_", " ").capitalize()) for f in item.flags)
 
 
 def item_words(item: ItemStat) -> str:
@@ -138,7 +152,11 @@ class ItemsTableModel(QAbstractTableModel):
         if role == FlagsRole:
             return item.flags
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return item_words(item) if column == ItemColumn.POSITION else self._long(item, column)
+            if column == ItemColumn.POSITION:
+                return item_words(item)
+            if column == ItemColumn.FLAGS:
+                return f"Flags of question {item.position}: {flags_text(item)}"
+            return self._long(item, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column != ItemColumn.FLAGS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if column == ItemColumn.FLAGS and item.flags:
@@ -158,12 +176,13 @@ class ItemsTableModel(QAbstractTableModel):
         if column == ItemColumn.OMITTED:
             return str(item.omitted)
         if column == ItemColumn.FLAGS:
-            return flags_text(item)
+            return short_flags(item)
         value: float | None = getattr(item, RATIO_COLUMNS[column])
         return format_ratio(value)
 
     def _long(self, item: ItemStat, column: ItemColumn) -> str:
-        return f"{HEADERS[column][0]} of question {item.position}: {self._text(item, column)}"
+        short = HEADERS[column][0].replace("\n", " ")
+        return f"{short} of question {item.position}: {self._text(item, column)}"
 
     @staticmethod
     def _key(item: ItemStat, column: ItemColumn) -> Any:

@@ -64,6 +64,9 @@ class ItemsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        # Long flags wrap onto a second line rather than being cut off.
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.detail_label = named(QLabel(""), "itemDetailLabel", "Selected item")
         self.detail_label.setWordWrap(True)
@@ -96,6 +99,7 @@ class ItemsPage(QWidget):
         split.addWidget(charts)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([740, 400])  # the table's columns all show at 1280 px
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(self.message_label)

@@ -87,6 +87,7 @@ class ReceiptsPage(QWidget):
         self.code_edit = named(QLineEdit(), "receiptCodeEdit", "Receipt code")
         self.code_edit.setPlaceholderText("e.g. K7F3-9QX2 (case, spaces and dash do not matter)")
         self.code_edit.setMaxLength(40)
+        self.code_edit.setMaximumWidth(self.fontMetrics().horizontalAdvance("M" * 34))
         self.code_edit.returnPressed.connect(self.verify)
         self.verify_button = named(QPushButton("&Verify"), "verifyReceiptButton", "Verify")
         self.verify_button.clicked.connect(self.verify)
@@ -109,6 +110,7 @@ class ReceiptsPage(QWidget):
         entry.addWidget(label)
         entry.addWidget(self.code_edit, 1)
         entry.addWidget(self.verify_button)
+        entry.addStretch(1)
         form = QFormLayout()
         for key, words in FIELDS:
             value = named(QLabel(DASH), f"receipt_{key}", words)

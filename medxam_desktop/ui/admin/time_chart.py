@@ -63,6 +63,7 @@ class TimeChart(QChartView):
         y_axis = QValueAxis()
         longest = max((a.time_spent_ms for a in answers), default=0) / 1000
         y_axis.setRange(0, max(1.0, longest * 1.1))
+        y_axis.applyNiceNumbers()
         y_axis.setLabelFormat("%d")
         y_axis.setTitleText("Seconds")
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
