@@ -160,13 +160,15 @@ def test_the_order_survives_closing_the_window_and_restarting(tmp_path: Path, qt
     again = sit(store, clock, attempt_id, exam_content(QUESTIONS, **shuffled), qtbot)
     w = again.window
     assert (question_order(w), option_orders(w)) == before
-    assert w.options.buttons[1].isChecked() and w.options.buttons[1].label == answered
-    assert store.answers.current(attempt_id)[again.shown_id(0)].answer == (answered,)
+    # It reopens at the question the candidate was on (issue 14), as it was shown.
+    assert w.session.row == 1
+    assert on_screen(w) == screen_of_question_2  # same letters, same texts, same labels
     model = w.navigator_model
     assert model.index(0, 0).data(NavigatorRole.ANSWERED)
     assert model.index(1, 0).data(NavigatorRole.FLAGGED)
-    press(again, Qt.Key.Key_Right)
-    assert on_screen(w) == screen_of_question_2  # same letters, same texts, same labels
+    press(again, Qt.Key.Key_Left)
+    assert w.options.buttons[1].isChecked() and w.options.buttons[1].label == answered
+    assert store.answers.current(attempt_id)[again.shown_id(0)].answer == (answered,)
     w.close_for_proctor()
     wait_for_all()
     store.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import logging
 import weakref
+from html import escape
 from collections.abc import Callable
 from datetime import datetime
 
@@ -396,7 +397,7 @@ class ExamWindow(QMainWindow):
         when = f" at {at.astimezone().strftime('%H:%M')}" if at is not None else ""
         words = f"Paused by the proctor{when} — your time is stopped."
         self.paused_label.setText(
-            f"<h2>{words}</h2><p>{reason or 'Please stay in your seat and wait.'}</p>"
+            f"<h2>{words}</h2><p>{escape(reason or 'Please stay in your seat and wait.')}</p>"
             "<p>When the proctor resumes, you continue at the question you were on.</p>"
         )
         if self.pages.currentWidget() is not self.paused_label:
