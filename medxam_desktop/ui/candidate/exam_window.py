@@ -15,9 +15,9 @@ from __future__ import annotations
 import gc
 import logging
 import weakref
-from html import escape
 from collections.abc import Callable
 from datetime import datetime
+from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
