@@ -16,6 +16,8 @@ from medxam_desktop.domain.lifecycle import AttemptStatus
 from medxam_desktop.ui.candidate.exam_window import ExamWindow
 from tests.desktop.package_builder import START_CODE, build_package
 
+PIN = "73915824"
+
 
 @pytest.fixture
 def workstation(qtbot: QtBot, tmp_path: Path) -> Iterator[Workstation]:
@@ -39,6 +41,10 @@ def test_from_package_file_to_the_exam_window(
     assert workstation.config.store_path.exists()
     qtbot.waitUntil(lambda: workstation.window.connection_label.text() == "Offline", timeout=10_000)
 
+    assert workstation.store is not None
+    workstation.store.proctors.set_pin(
+        user_id="u-pat", username="pat", full_name="Pat Proctor", pin=PIN
+    )
     built = build_package()
     package = tmp_path / "sitting.medxam"
     package.write_bytes(built.raw)
@@ -49,7 +55,8 @@ def test_from_package_file_to_the_exam_window(
     qtbot.keyClicks(flow.roster_page.filter_edit, "franklin")
     qtbot.keyClick(flow.roster_page.filter_edit, Qt.Key.Key_Return)
     qtbot.keyClicks(flow.start_code_page.code_edit, START_CODE)
-    qtbot.keyClick(flow.start_code_page.code_edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(flow.start_code_page.pin_edit, PIN)  # nobody signed in: the PIN says who
+    qtbot.keyClick(flow.start_code_page.pin_edit, Qt.Key.Key_Return)
 
     qtbot.waitUntil(lambda: len(workstation.exam_windows) == 1, timeout=10_000)
     exam = workstation.exam_windows[0]

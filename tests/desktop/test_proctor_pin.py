@@ -263,6 +263,8 @@ def test_the_exam_window_closes_with_a_proctors_pin_and_the_attempt_pauses(
     qtbot.keyClick(flow.roster_page.filter_edit, Qt.Key.Key_Return)
     qtbot.keyClicks(flow.start_code_page.code_edit, START_CODE)
     qtbot.keyClick(flow.start_code_page.code_edit, Qt.Key.Key_Return)
+    assert flow.start_code_page.pin_edit.hasFocus()  # nobody signed in: whose unlock?
+    _type(qtbot, flow.start_code_page.pin_edit, PIN, enter=True)
     qtbot.waitUntil(lambda: len(composed.exam_windows) == 1, timeout=10_000)
     exam = composed.exam_windows[0]
     attempt_id = exam.session.attempt_id

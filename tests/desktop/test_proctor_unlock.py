@@ -17,6 +17,13 @@ from tests.desktop.package_builder import START_CODE, build_package, roster
 from tests.desktop.proctor_fixtures import make_flow, state_texts, store  # noqa: F401
 
 OFFLINE = "http://127.0.0.1:9"
+PIN = "73915824"
+
+
+def _with_pin(workstation_store: Store) -> None:
+    workstation_store.proctors.set_pin(
+        user_id="u-pat", username="pat", full_name="Pat Proctor", pin=PIN
+    )
 
 
 def _open_file(qtbot: QtBot, flow: ProctorFlow, tmp_path: Path, *, takers: int = 5) -> object:
@@ -43,6 +50,7 @@ def test_a_file_a_candidate_found_by_name_and_the_start_code(
     store: Store,  # noqa: F811
     tmp_path: Path,
 ) -> None:
+    _with_pin(store)
     flow = make_flow(qtbot, store, OFFLINE)
     built = _open_file(qtbot, flow, tmp_path)
     assert "ready on this workstation: 5 candidates" in flow.deliveries_page.message_label.text()
@@ -57,21 +65,33 @@ def test_a_file_a_candidate_found_by_name_and_the_start_code(
     qtbot.keyClicks(page.code_edit, "abcd-efgh")
     assert page.code_edit.text() == "ABCD-EFGH"
     qtbot.keyClick(page.code_edit, Qt.Key.Key_Return)
+    # Nobody is signed in: the page asks whose unlock it is before anything is opened.
+    assert "Type your proctor PIN too" in page.message_label.text()
+    assert page.pin_edit.isVisible() and page.pin_edit.hasFocus()
+    qtbot.keyClicks(page.pin_edit, PIN)
+    qtbot.keyClick(page.pin_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "does not open" in page.message_label.text(), timeout=10_000)
     assert flow.currentWidget() is page
     assert page.code_edit.selectedText() == "ABCD-EFGH"
     assert store.attempts.list_for_delivery(built.document["delivery"]["id"]) == []  # type: ignore[attr-defined]
 
     # The right code, typed over the selection, opens the exam and hands it over.
+    qtbot.keyClicks(page.code_edit, START_CODE[:4].lower() + " " + START_CODE[4:])
+    qtbot.keyClicks(page.pin_edit, "11111111")  # nobody's PIN: nothing is unlocked
+    qtbot.keyClick(page.pin_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "PIN is not right" in page.message_label.text(), timeout=10_000)
+    assert store.attempts.list_for_delivery(built.document["delivery"]["id"]) == []  # type: ignore[attr-defined]
     with qtbot.waitSignal(flow.candidate_unlocked, timeout=10_000) as unlocked:
-        qtbot.keyClicks(page.code_edit, START_CODE[:4].lower() + " " + START_CODE[4:])
-        qtbot.keyClick(page.code_edit, Qt.Key.Key_Return)
+        qtbot.keyClicks(page.pin_edit, PIN)
+        qtbot.keyClick(page.pin_edit, Qt.Key.Key_Return)
     attempt_id, content = unlocked.args
     assert isinstance(content, ExamContent)
     assert content.exam_id == built.content["exam"]["id"]  # type: ignore[attr-defined]
     attempt = store.attempts.get(attempt_id)
     assert attempt.status is AttemptStatus.ACTIVE
     assert (attempt.candidate_number, attempt.full_name) == ("C1003", "Alan Turing")
+    steps = [(t.action, t.by) for t in store.attempts.transitions(attempt_id)]
+    assert steps == [("check_in", "u-pat"), ("start", "u-pat")]  # who unlocked, recorded
     qtbot.waitUntil(lambda: flow.currentWidget() is flow.roster_page, timeout=10_000)
     qtbot.waitUntil(lambda: "In progress" in _roster_statuses(flow), timeout=10_000)
 
@@ -177,6 +197,7 @@ def test_the_main_window_hands_the_candidate_over(
     store: Store,  # noqa: F811
     tmp_path: Path,
 ) -> None:
+    _with_pin(store)
     flow = make_flow(qtbot, store, OFFLINE, own=False)
     window = MainWindow(server_url=OFFLINE, proctor_flow=flow)
     qtbot.addWidget(window)
@@ -185,7 +206,8 @@ def test_the_main_window_hands_the_candidate_over(
     _to_start_code(qtbot, flow, "C1001")
     with qtbot.waitSignal(window.candidate_unlocked, timeout=10_000) as unlocked:
         qtbot.keyClicks(flow.start_code_page.code_edit, START_CODE)
-        qtbot.keyClick(flow.start_code_page.code_edit, Qt.Key.Key_Return)
+        qtbot.keyClicks(flow.start_code_page.pin_edit, PIN)
+        qtbot.keyClick(flow.start_code_page.pin_edit, Qt.Key.Key_Return)
     attempt_id, content = unlocked.args
     assert store.attempts.get(attempt_id).taker_id == flow.roster_page.model.entries[0].taker_id
     assert isinstance(content, ExamContent)

@@ -23,7 +23,7 @@ from medxam_desktop.domain.attempt import AttemptView
 from medxam_desktop.domain.content import ExamContent
 from medxam_desktop.domain.lifecycle import AttemptStatus
 from medxam_desktop.domain.package import PackageInfo, RosterEntry, parse_package
-from medxam_desktop.errors import AuthError, ContentError, user_message
+from medxam_desktop.errors import AuthError, ContentError, PinError, user_message
 from medxam_desktop.sync.api_client import SignedInUser
 from medxam_desktop.sync.package import check_package, decrypt_content
 from medxam_desktop.sync.wire import DeliverySummary
@@ -294,7 +294,8 @@ class ProctorFlow(QStackedWidget):
         if self._package is None:
             return
         self._candidate = entry
-        self.start_code_page.show_candidate(self._package[0], entry)
+        ask_pin = self.session.user is None  # the PIN says who unlocked (issue 14)
+        self.start_code_page.show_candidate(self._package[0], entry, ask_pin=ask_pin)
         self.setCurrentWidget(self.start_code_page)
 
     def unlock(self, start_code: str) -> None:
@@ -302,12 +303,12 @@ class ProctorFlow(QStackedWidget):
             return
         info, raw = self._package
         entry = self._candidate
-        by = self.session.user_id
+        by, pin = self.session.user_id, self.start_code_page.pin()
         self.start_code_page.set_busy(True, "Opening the exam…")
 
         def opened(content: ExamContent) -> None:
             run_on_store(
-                lambda: _admit(self.store, info.delivery_id, entry.taker_id, by),
+                lambda: _admit(self.store, info.delivery_id, entry.taker_id, by, pin),
                 on_done=lambda attempt_id: self._unlocked(attempt_id, content),
                 on_error=lambda error: self.start_code_page.show_refused(user_message(error)),
             )
@@ -326,8 +327,17 @@ class ProctorFlow(QStackedWidget):
         self.candidate_unlocked.emit(attempt_id, content)
 
 
-def _admit(store: ProctorStore, delivery_id: str, taker_id: str, by: str | None) -> str:
-    """Check the candidate in and start the attempt; carry on one not yet over."""
+def _admit(
+    store: ProctorStore, delivery_id: str, taker_id: str, by: str | None, pin: str = ""
+) -> str:
+    """Check the candidate in and start the attempt; carry on one not yet over.
+
+    Nobody signed in (``by`` None): the proctor's PIN says who unlocks, or nothing is done."""
+    if by is None:
+        proctor = store.proctors.verify_any(pin) if pin else None
+        if proctor is None:
+            raise PinError("Type your own proctor PIN: nothing was unlocked.")
+        by = proctor.user_id
     ongoing = [
         a
         for a in store.attempts.list_for_delivery(delivery_id)

@@ -2,7 +2,8 @@
 
 The code is checked for shape as it is typed (8 characters of the start-code alphabet);
 a code that does not open the package says so, keeps the page, and selects the text so
-the proctor can simply type it again.
+the proctor can simply type it again. When nobody is signed in, the page also asks for a
+proctor's PIN: every unlock is recorded with who did it (issue 14).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from medxam_desktop.domain.package import PackageInfo, RosterEntry
 from medxam_desktop.sync.package import START_CODE_LENGTH, normalise_start_code, start_code_problem
+from medxam_desktop.ui.proctor.pin_dialog import pin_edit
 from medxam_desktop.ui.proctor.widgets import MESSAGE_STYLE, named, page_shortcut
 
 CODE_FIELD_WIDTH_PX = 420
@@ -56,6 +58,19 @@ class StartCodePage(QWidget):
         self.code_edit.setMaximumWidth(CODE_FIELD_WIDTH_PX)
         self.code_edit.textEdited.connect(self._edited)
         self.code_edit.returnPressed.connect(self.submit)
+        self.pin_label = named(
+            QLabel(
+                "Nobody is signed in: type &your proctor PIN (the unlock is recorded as yours)."
+            ),
+            "unlockPinLabel",
+            "Your proctor PIN",
+        )
+        self.pin_label.setWordWrap(True)
+        self.pin_edit = pin_edit("unlockPinEdit", "Your proctor PIN")
+        self.pin_edit.setMaximumWidth(CODE_FIELD_WIDTH_PX // 2)
+        self.pin_label.setBuddy(self.pin_edit)
+        self.pin_edit.returnPressed.connect(self.submit)
+        self.asks_pin = False
         self.message_label = named(QLabel(""), "startCodeMessageLabel", "Start code message")
         self.message_label.setWordWrap(True)
         self.message_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -78,12 +93,21 @@ class StartCodePage(QWidget):
         layout.addWidget(self.exam_label)
         layout.addWidget(hint)
         layout.addWidget(self.code_edit)
+        layout.addWidget(self.pin_label)
+        layout.addWidget(self.pin_edit)
         layout.addWidget(self.message_label)
         layout.addStretch(1)
         layout.addLayout(buttons)
         self._busy = False
 
-    def show_candidate(self, info: PackageInfo, entry: RosterEntry) -> None:
+    def show_candidate(
+        self, info: PackageInfo, entry: RosterEntry, *, ask_pin: bool = False
+    ) -> None:
+        """``ask_pin`` when nobody is signed in: the PIN says who unlocked."""
+        self.asks_pin = ask_pin
+        self.pin_label.setVisible(ask_pin)
+        self.pin_edit.setVisible(ask_pin)
+        self.pin_edit.clear()
         self.candidate_label.setText(
             f"<h2>{escape(entry.candidate_number)} · {escape(entry.full_name)}</h2>"
         )
@@ -108,8 +132,13 @@ class StartCodePage(QWidget):
         """The code did not open the exam: say why, stay, ready to type again."""
         self.set_busy(False)
         self.message_label.setText(text)
+        self.pin_edit.clear()
         self.code_edit.selectAll()
         self.code_edit.setFocus()
+
+    def pin(self) -> str:
+        """The PIN typed, when the page asks for one ("" otherwise)."""
+        return self.pin_edit.text() if self.asks_pin else ""
 
     def submit(self) -> None:
         if self._busy:
@@ -118,6 +147,13 @@ class StartCodePage(QWidget):
         if problem:
             self.message_label.setText(problem)
             self.code_edit.setFocus()
+            return
+        if self.asks_pin and not self.pin_edit.text():
+            self.message_label.setText(
+                "Type your proctor PIN too: nobody is signed in, and every unlock is "
+                "recorded with who did it."
+            )
+            self.pin_edit.setFocus()
             return
         self.unlock_requested.emit(self.code_edit.text())
 
