@@ -66,6 +66,17 @@ class ServerRejectedError(SyncError):
     user_text = "The server refused the request."
 
 
+class WorkstationRefusedError(ServerRejectedError):
+    """The server does not accept records from this computer as this workstation's (403 on
+    a push): its key does not match the one registered, or another proctor owns it."""
+
+    user_text = (
+        "The server did not accept this computer's records as coming from this workstation. "
+        "Nothing is lost: every answer stays saved and queued here. Ask an administrator to "
+        "check this workstation's registration (docs/operations.md, 'Workstation keys')."
+    )
+
+
 class ServerBusyError(OfflineError):
     """The server is there but cannot take work now (5xx, 409, 429): try again later.
 

@@ -18,6 +18,7 @@ from medxam_desktop.errors import (
     ServerBusyError,
     ServerRejectedError,
     SyncError,
+    WorkstationRefusedError,
 )
 from medxam_desktop.sync.wire import (
     PACKAGE_LIMIT_BYTES,
@@ -266,17 +267,26 @@ class ApiClient:
 
     # --- batch sync -------------------------------------------------------------------
 
-    def push_batch(self, body: bytes, *, idempotency_key: str) -> dict[str, Any]:
+    def push_batch(
+        self, body: bytes, *, idempotency_key: str, signature: str | None = None
+    ) -> dict[str, Any]:
         """``POST /api/sync/push`` with the batch's exact bytes; the receipt.
 
+        ``signature`` is the workstation's ``X-Workstation-Signature`` (workstation_key).
         ``OfflineError`` (no answer), ``ServerBusyError`` (5xx, 409, 429: retry, honouring
         ``retry_after``), ``AuthError`` (401), ``ProtocolRefusedError`` (426),
-        ``ServerRejectedError`` (anything retrying will not fix)."""
-        headers = self._headers(
-            {"Idempotency-Key": idempotency_key, "Content-Type": "application/json"}
-        )
+        ``WorkstationRefusedError`` (403: not accepted as this workstation),
+        ``ServerRejectedError`` (anything else retrying will not fix)."""
+        extra = {"Idempotency-Key": idempotency_key, "Content-Type": "application/json"}
+        if signature is not None:
+            extra["X-Workstation-Signature"] = signature
         return self._sync_call(
-            "POST", "/sync/push", content=body, headers=headers, timeout=PUSH_TIMEOUT
+            "POST",
+            "/sync/push",
+            content=body,
+            headers=self._headers(extra),
+            timeout=PUSH_TIMEOUT,
+            forbidden=WorkstationRefusedError,
         )
 
     def sync_state(self, workstation_id: str) -> dict[str, Any]:
@@ -290,13 +300,15 @@ class ApiClient:
 
     def register_workstation_key(self, workstation_id: str, public_key: str) -> dict[str, Any]:
         """``PUT /api/workstations/{id}/key`` (base64 raw Ed25519 key); 409 is a
-        ``ServerRejectedError``: another key is registered for this workstation."""
+        ``ServerRejectedError``: another key is registered for this workstation; 403 a
+        ``WorkstationRefusedError``: the workstation belongs to another user."""
         return self._sync_call(
             "PUT",
             f"/workstations/{workstation_id}/key",
             json={"public_key": public_key},
             headers=self._headers(),
             conflict_retryable=False,
+            forbidden=WorkstationRefusedError,
         )
 
     def import_bundle(self, raw_bundle: bytes) -> dict[str, Any]:
@@ -307,7 +319,13 @@ class ApiClient:
         )
 
     def _sync_call(
-        self, method: str, path: str, *, conflict_retryable: bool = True, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        conflict_retryable: bool = True,
+        forbidden: type[ServerRejectedError] | None = None,
+        **kwargs: Any,
     ) -> dict[str, Any]:
         try:
             response = self._client.request(method, path, **kwargs)
@@ -324,6 +342,8 @@ class ApiClient:
         if status >= 500 or status == 429 or (status == 409 and conflict_retryable):
             retry_after = _retry_after(response)
             raise ServerBusyError(f"HTTP {status}: {detail}", retry_after=retry_after)
+        if status == 403 and forbidden is not None:
+            raise forbidden(f"The server said: {detail}")
         if status == 403:
             raise ServerRejectedError("Your account may not do this (proctors and admins only).")
         raise ServerRejectedError(f"HTTP {status}: {detail}")

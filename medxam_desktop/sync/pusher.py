@@ -36,15 +36,18 @@ from medxam_desktop.errors import (
     StoreError,
     StuckQueueError,
     SyncError,
+    WorkstationRefusedError,
 )
 from medxam_desktop.sync.api_client import ApiClient
 from medxam_desktop.sync.backoff import Backoff
 from medxam_desktop.sync.batches import MAX_BYTES, MAX_RECORDS, Batch, build_batch, parse_receipt
 from medxam_desktop.sync.status import SyncStatus, read_status, remember_contact
 from medxam_desktop.sync.wire import parse_time
-from medxam_desktop.sync.workstation_key import public_key_b64, signing_key
+from medxam_desktop.sync.workstation_key import public_key_b64, push_signature, signing_key
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from medxam_desktop.store import Store
 
 log = logging.getLogger(__name__)
@@ -87,6 +90,8 @@ class Pusher:
         self._in_flight: Batch | None = None
         self._asked: set[str] = set()  # finish records asked about since the last state check
         self._contact: tuple[datetime, float, float] | None = None  # kept once per pass
+        self._key: Ed25519PrivateKey | None = None  # signs pushes; read once from the keyring
+        self._key_read = False
 
     @property
     def workstation_id(self) -> str:
@@ -166,8 +171,20 @@ class Pusher:
         if heads[batch.head_seq] > SAME_HEAD_LIMIT:
             raise StuckQueueError(f"record seq {batch.head_seq} was sent and is still queued")
         sent_at = time.time()
+        key = self._signing_key()
+        signature = None if key is None else push_signature(key, batch.key, batch.body)
         try:
-            body = self.client.push_batch(batch.body, idempotency_key=batch.key)
+            body = self.client.push_batch(
+                batch.body, idempotency_key=batch.key, signature=signature
+            )
+        except WorkstationRefusedError:
+            self._in_flight = None
+            # Register the key again at the next state check: after an admin has replaced
+            # or cleared the server's key (an admin signed in here), pushes go through.
+            self.store.outbox.remember(self._key_marker(), "")
+            self._check_state = True
+            log.warning("the server refused this workstation's push (403)")
+            raise
         except (ServerRejectedError, ProtocolRefusedError):
             self._in_flight = None  # refused before anything was applied; never the same bytes
             raise
@@ -249,10 +266,24 @@ class Pusher:
             self._send(batch, report, heads)
         return report.resent > before
 
+    def _signing_key(self) -> Ed25519PrivateKey | None:
+        """The workstation's key (made on first use), or None without a keyring: the push
+        then goes unsigned, which the server accepts only while no key is registered."""
+        if not self._key_read:
+            self._key_read = True
+            try:
+                self._key = signing_key(self.workstation_id)
+            except CredentialStoreError as exc:
+                log.warning("pushes are not signed: %s", type(exc).__name__)
+        return self._key
+
+    def _key_marker(self) -> str:
+        return f"bundle_key_registered:{self.client.base_url}"
+
     def _register_key(self) -> None:
-        """Register the bundle-signing public key with this server once (while online)."""
+        """Register the signing public key with this server once (while online)."""
         outbox = self.store.outbox
-        marker = f"bundle_key_registered:{self.client.base_url}"
+        marker = self._key_marker()
         if outbox.recall(marker):
             return
         try:
@@ -264,4 +295,5 @@ class Pusher:
             outbox.remember("bundle_key_problem", str(exc))
             return
         outbox.remember(marker, datetime.now(UTC).isoformat())
+        outbox.remember("bundle_key_problem", "")
         log.info("bundle signing key registered with %s", self.client.base_url)

@@ -1,12 +1,15 @@
-"""The workstation's Ed25519 key pair that signs its USB bundles (contracts.md).
+"""The workstation's Ed25519 key pair that signs its USB bundles and its pushes.
 
 Made once per workstation; the private key lives in the system keyring (credentials.py),
-the public key is registered with the server while online so it can check bundles.
+the public key is registered with the server while online so it can check bundles, and
+every push is signed with it (``push_signature``): once a key is registered the server
+accepts this workstation's records only with its signature (docs/api.md, Security model).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -29,6 +32,17 @@ def signing_key(workstation_id: str) -> Ed25519PrivateKey:
     save_workstation_key(workstation_id, base64.b64encode(raw).decode("ascii"))
     log.info("made this workstation's bundle signing key")
     return key
+
+
+PUSH_CONTEXT = b"medxam-push-v1\n"
+
+
+def push_signature(key: Ed25519PrivateKey, idempotency_key: str, body: bytes) -> str:
+    """``X-Workstation-Signature``: base64 Ed25519 signature of the context line, the
+    Idempotency-Key and the hex SHA-256 of the exact body, one per line."""
+    digest = hashlib.sha256(body).hexdigest()
+    message = PUSH_CONTEXT + idempotency_key.lower().encode() + b"\n" + digest.encode()
+    return base64.b64encode(key.sign(message)).decode("ascii")
 
 
 def public_key_b64(key: Ed25519PrivateKey) -> str:
