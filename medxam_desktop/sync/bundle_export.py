@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from medxam_desktop.domain.attempt import PROTOCOL_VERSION, format_wire_time
-from medxam_desktop.errors import StoreWriteError
+from medxam_desktop.errors import CredentialStoreError, StoreWriteError
 from medxam_desktop.sync.workstation_key import signing_key
 
 if TYPE_CHECKING:
@@ -31,6 +31,21 @@ log = logging.getLogger(__name__)
 BUNDLE_SUFFIX = ".medxam-bundle"
 # Called with (steps done, steps in all) from the exporting thread.
 BundleProgress = Callable[[int, int], None]
+
+
+class BundleKeyMissingError(CredentialStoreError):
+    """The bundle must be signed with the workstation's key, which lives in the system
+    keyring, and this computer has no usable keyring: nothing is written."""
+
+    user_text = (
+        "The USB bundle was not written. It must be signed with this workstation's signing "
+        "key, which is kept in the computer's secure password store (keyring), and this "
+        "computer has no usable keyring (none installed, or it is locked). Nothing is lost: "
+        "every answer stays saved and queued here.\n\n"
+        "What to do: unlock the keyring (sign in to the desktop session) or install one "
+        "(gnome-keyring or KWallet on Linux), then export again; or sync over the network "
+        'once it is back. See docs/operations.md, "USB bundle without a keyring".'
+    )
 
 
 def canonical_json(value: Any) -> bytes:
@@ -76,7 +91,11 @@ def build_bundle(
             ],
         },
     }
-    key = signing_key(store.workstation_id)
+    try:
+        key = signing_key(store.workstation_id)
+    except CredentialStoreError as exc:
+        log.warning("bundle not written: the workstation signing key is not available")
+        raise BundleKeyMissingError() from exc
     document["signature"] = base64.b64encode(key.sign(canonical_json(document))).decode("ascii")
     if progress is not None:
         progress(total - 1, total)
