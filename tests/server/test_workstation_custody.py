@@ -216,6 +216,12 @@ def test_a_recorded_handover_moves_an_attempt(
     a.answer(attempt_id, q1, ["C"])
     late = push(client, proctor, a.id, a.records[-1:], signer=key_a)
     assert reasons(late) == ["wrong_workstation"]
+    # B finishes it: the rebuild folds A's records held before the move with B's.
+    b.finish(attempt_id)
+    done = push(client, other, b.id, b.records[-1:], signer=key_b)
+    assert done.json()["attempts"][0]["integrity"] == "complete"
+    answers = client.get(f"/api/attempts/{attempt_id}/answers", headers=admin.headers).json()
+    assert {x["question_id"]: x["answer"] for x in answers} == {q1: ["B"], q2: ["A"]}
     with transaction(app.state.session_factory) as session:
         event = session.scalars(
             select(WorkstationEvent).where(WorkstationEvent.attempt_id == attempt_id)
