@@ -50,6 +50,7 @@ TARGET_BLOCK_MS = 50.0
 TICK_MS = 5
 SETTLE_MS = 300
 REPORT_BLOCK_MS = 20.0
+REPORT_GC_MS = 5.0
 OPEN_TIMEOUT_S = 120.0
 # UI-thread steps of the Results page timed for the report: (path from the page, method).
 # UI-thread steps timed for the report: (console page, attribute path, method). Signal
@@ -109,6 +110,22 @@ class StepRecorder:
             method = getattr(owner, name, None)
             if method is not None:
                 setattr(owner, name, self._wrap(method, f"{key}.{path or 'page'}.{name}"))
+        self._gc_started = 0.0
+        self._ui_thread = threading.get_ident()
+        gc.callbacks.append(self._collected)
+
+    def _collected(self, phase: str, info: dict[str, Any]) -> None:
+        """Cyclic GC passes go in the timeline too (one on a worker holds the GIL)."""
+        now = self.timeline.now()
+        if phase == "start":
+            self._gc_started = now
+            return
+        where = "" if threading.get_ident() == self._ui_thread else " on a worker"
+        self.timeline.steps.append((f"gc.gen{info['generation']}{where}", self._gc_started, now))
+
+    def close(self) -> None:
+        if self._collected in gc.callbacks:
+            gc.callbacks.remove(self._collected)
 
     def _wrap(self, method: Callable[..., Any], name: str) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -277,12 +294,18 @@ def explain(run: int, result: OpenRun) -> None:
         file=sys.stderr,
     )
     for name, start, end in t.steps:
+        if name.startswith("gc.") and end - start < REPORT_GC_MS:
+            continue
         print(f"#   step {name}: {start:.0f}-{end:.0f} ms ({end - start:.1f} ms)", file=sys.stderr)
     for at, block, queued in t.blocks:
         if block < REPORT_BLOCK_MS:
             continue
         began = at - block - TICK_MS
-        inside = [(n, max(s, began), min(e, at)) for n, s, e in t.steps if s < at and e > began]
+        inside = [
+            (n, max(s, began), min(e, at))
+            for n, s, e in t.steps
+            if s < at and e > began and (not n.startswith("gc.") or e - s >= REPORT_GC_MS)
+        ]
         covered = _union([(s, e) for _, s, e in inside])
         running = ", ".join(f"{n} {e - s:.0f} ms" for n, s, e in inside) or "no page step"
         print(
@@ -309,9 +332,12 @@ def paint_costs(page: Any) -> str:
         widget = getattr(page, name, None)
         if widget is None:
             continue
-        started = time.perf_counter()
-        widget.grab()
-        costs.append(f"{name} {(time.perf_counter() - started) * 1000:.1f} ms")
+        best = float("inf")
+        for _ in range(3):  # the best of three: the machine is shared
+            started = time.perf_counter()
+            widget.grab()
+            best = min(best, time.perf_counter() - started)
+        costs.append(f"{name} {best * 1000:.1f} ms")
     return ", ".join(costs)
 
 
@@ -352,6 +378,7 @@ def measure(url: str, delivery_id: str, runs: int, quiet: bool) -> dict[str, Any
                 print(f"# run {run}: baseline GET {elapsed:.3f} s", file=sys.stderr)
                 explain(run, result)
             spin(0.5)
+        recorder.close()
         rows = page.model.rowCount()
         if not quiet:
             print(f"# one full paint: {paint_costs(page)}", file=sys.stderr)
