@@ -65,3 +65,18 @@ def open_attempt(qtbot: QtBot, console: AdminConsole, attempt_id: str) -> Attemp
     with qtbot.waitSignal(shown.review_shown, timeout=WAIT):
         console.open_attempt(attempt_id)
     return shown
+
+
+def tab_chain(qtbot: QtBot, start: QWidget, presses: int = 40) -> list[QWidget]:
+    """The widgets the focus visits from ``start`` pressing Tab ``presses`` times."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    start.setFocus()
+    visited: list[QWidget] = []
+    for _ in range(presses):
+        current = QApplication.focusWidget()
+        assert current is not None
+        visited.append(current)
+        qtbot.keyClick(current, Qt.Key.Key_Tab)
+    return visited

@@ -8,6 +8,7 @@ results; one the server refuses shows the server's words and changes nothing.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,7 @@ from tests.desktop.admin_review_support import (
     make_console,
     open_attempt,
     open_results,
+    tab_chain,
 )
 
 
@@ -208,3 +210,22 @@ def test_a_bad_number_keeps_ok_disabled_and_says_why(
     qtbot.keyClicks(dialog.reason_edit, "a reason")
     assert not dialog.ok_button.isEnabled()
     assert dialog.error_label.text().startswith("Score: write a number")
+
+
+def test_every_control_of_the_attempt_page_is_reached_by_tab(
+    qtbot: QtBot, console: AdminConsole, admin_world: AdminWorld
+) -> None:
+    page = open_attempt(qtbot, console, admin_world.with_events[0])
+    visited = tab_chain(qtbot, page.answers_table)
+    wanted = [
+        page.override_button,
+        page.answers_table,
+        page.time_chart,
+        page.events_table,
+        page.history_table,
+    ]
+    names = ",".join(w.objectName() for w in visited)
+    assert all(widget in visited for widget in wanted), names
+    assert all(widget.accessibleName() for widget in wanted)
+    # One Tab stop per control: the chart's viewport is not a second one.
+    assert all(a is not b for a, b in itertools.pairwise(visited))

@@ -7,6 +7,7 @@ charts equal its per-option counts and group proportions, with the key marked.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from medxam_desktop.ui.admin.console import AdminConsole
 from medxam_desktop.ui.admin.items_model import ItemColumn, ItemRole, SortKeyRole
 from medxam_desktop.ui.tasks import wait_for_all
 from tests.desktop.admin_fixtures import AdminWorld
-from tests.desktop.admin_review_support import items_page, make_console, open_results
+from tests.desktop.admin_review_support import items_page, make_console, open_results, tab_chain
 
 SHORT = {
     "too_hard": "Too hard",
@@ -160,3 +161,13 @@ def test_the_items_page_is_reachable_and_usable_by_keyboard(
     for widget in (page.table, page.chart, page.groups, page.export_button):
         assert widget.accessibleName()
         assert widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+
+
+def test_every_control_of_the_items_page_is_reached_by_tab(
+    qtbot: QtBot, console: AdminConsole
+) -> None:
+    page = items_page(console)
+    console.show_page("items")
+    visited = tab_chain(qtbot, page.table)
+    assert all(w in visited for w in (page.table, page.chart, page.groups, page.export_button))
+    assert all(a is not b for a, b in itertools.pairwise(visited))

@@ -17,7 +17,13 @@ from medxam_desktop.ui.admin.console import AdminConsole
 from medxam_desktop.ui.admin.receipts_page import normalise_code
 from medxam_desktop.ui.tasks import wait_for_all
 from tests.desktop.admin_fixtures import AdminWorld
-from tests.desktop.admin_review_support import WAIT, attempt_page, make_console, receipts_page
+from tests.desktop.admin_review_support import (
+    WAIT,
+    attempt_page,
+    make_console,
+    receipts_page,
+    tab_chain,
+)
 
 
 @pytest.fixture
@@ -100,3 +106,13 @@ def test_a_code_of_the_wrong_length_is_refused_before_any_request(
 )  # fmt: skip
 def test_codes_are_read_forgivingly(typed: str, code: str) -> None:
     assert normalise_code(typed) == code
+
+
+def test_every_control_of_the_receipts_page_is_reached_by_tab(
+    qtbot: QtBot, console: AdminConsole
+) -> None:
+    page = receipts_page(console)
+    console.show_page("receipts")
+    page.open_button.setEnabled(True)  # as after a verified code
+    visited = tab_chain(qtbot, page.code_edit)
+    assert all(w in visited for w in (page.code_edit, page.verify_button, page.open_button))

@@ -181,11 +181,13 @@ class AttemptPage(QWidget):
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
-        layout.addLayout(head)
         layout.addWidget(self.message_label)
         layout.addLayout(grid)
         layout.addWidget(upper, 3)
         layout.addWidget(lower, 2)
+        # Placed on top but parented last: Tab enters the page at the answers (its focus
+        # proxy) and reaches the button after the tables and the chart.
+        layout.insertLayout(0, head)
 
     @staticmethod
     def _titled(title: str, widget: QWidget) -> QWidget:

@@ -101,9 +101,11 @@ class ItemsPage(QWidget):
         split.setStretchFactor(1, 2)
         split.setSizes([740, 400])  # the table's columns all show at 1280 px
         layout = QVBoxLayout(self)
-        layout.addLayout(head)
         layout.addWidget(self.message_label)
         layout.addWidget(split, 1)
+        # On top but parented last: Tab enters at the table (the focus proxy), then the
+        # charts, then the export button.
+        layout.insertLayout(0, head)
 
     # --- results --------------------------------------------------------------------------
 
