@@ -18,6 +18,7 @@ from medxam_desktop.domain.proctor import ProctorView
 from medxam_desktop.errors import AuthError, CredentialStoreError, OfflineError, user_message
 from medxam_desktop.sync.api_client import ApiClient, SignedInUser
 from medxam_desktop.sync.credentials import CredentialStore
+from medxam_desktop.ui.proctor.widgets import KEYRING_WORDS
 from medxam_desktop.ui.tasks import run_in_background
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,8 @@ class ProctorSession(QObject):
         """Use the token the keyring holds for this server, if it is still good."""
         try:
             token = self.credentials.load_token()
-        except CredentialStoreError as exc:
-            self.notice_changed.emit(user_message(exc))
+        except CredentialStoreError:
+            self.notice_changed.emit(KEYRING_WORDS)
             return
         if not token:
             return
@@ -87,8 +88,8 @@ class ProctorSession(QObject):
             try:
                 self.credentials.save_token(token)
                 self.notice_changed.emit("")
-            except CredentialStoreError as exc:
-                self.notice_changed.emit(user_message(exc))
+            except CredentialStoreError:
+                self.notice_changed.emit(KEYRING_WORDS)
             self.offline, self.password_checked = False, True
             self._become(user)
             on_done(user)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -33,7 +34,7 @@ from medxam_desktop.sync.bundle_export import BUNDLE_SUFFIX, BundleSummary, expo
 from medxam_desktop.sync.pusher import PushReport
 from medxam_desktop.sync.status import SyncStatus
 from medxam_desktop.ui.proctor.sync_scheduler import SyncScheduler
-from medxam_desktop.ui.proctor.widgets import named
+from medxam_desktop.ui.proctor.widgets import KEYRING_WORDS, named
 from medxam_desktop.ui.tasks import run_in_background
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,18 @@ class _ExportProgress(QObject):
     progressed = Signal(int, int)
 
 
+NOTHING_TO_SEND = "Nothing to send — everything is on the server."
+TABLE_MIN_ROWS = 4  # rows a table shows at the window's default size, without clipping
+PANEL_MIN_WIDTH_PX = 380
+
+
 class SyncPanel(QWidget):
     exported = Signal(object)  # BundleSummary
 
     def __init__(self, scheduler: SyncScheduler, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         named(self, "syncPanel", "Sync status")
+        self.setMinimumWidth(PANEL_MIN_WIDTH_PX)
         self.scheduler = scheduler
         self.choose_bundle_path: Callable[[], Path | None] = self._ask_for_path
         self.counts: dict[str, QLabel] = {}
@@ -145,7 +152,7 @@ class SyncPanel(QWidget):
         if status.last_error:
             self.message.setText(status.last_error + self._next_try())
         elif status.bundle_key_problem:
-            self.message.setText(f"USB bundles may be refused: {status.bundle_key_problem}")
+            self.message.setText(_bundle_key_words(status.bundle_key_problem))
         _fill(
             self.quarantine,
             [(str(q.record.seq), q.record.kind, q.reason) for q in status.quarantined],
@@ -169,7 +176,11 @@ class SyncPanel(QWidget):
 
     def _synced(self, report: PushReport) -> None:
         self.sync_button.setEnabled(True)
-        if not report.skipped:
+        if report.skipped:
+            return
+        if report.batches == 0 and report.acknowledged == 0:
+            self.message.setText(NOTHING_TO_SEND)
+        else:
             self.message.setText(f"Synced: {report.acknowledged} record(s) confirmed.")
 
     def _sync_failed(self, error: Exception) -> None:
@@ -210,12 +221,27 @@ class SyncPanel(QWidget):
         return Path(chosen) if chosen else None
 
 
+def _bundle_key_words(problem: str) -> str:
+    """One plain line for why the server may refuse this workstation's USB bundles."""
+    if "keyring" in problem.casefold():
+        return KEYRING_WORDS
+    return (
+        "USB bundles from this workstation will be accepted once it has synced while a "
+        "proctor is signed in (its signing key is registered then)."
+    )
+
+
 def _table(parent: QWidget, name: str, title: str, *headers: str) -> QTableWidget:
     table = QTableWidget(0, len(headers), parent)
     named(table, name, title)
     table.setHorizontalHeaderLabels(list(headers))
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setStretchLastSection(True)
+    table.verticalHeader().hide()
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    table.setWordWrap(False)
+    table.setMinimumHeight(TABLE_MIN_ROWS * table.verticalHeader().defaultSectionSize() + 28)
     return table
 
 

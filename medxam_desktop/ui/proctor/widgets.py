@@ -15,6 +15,13 @@ W = TypeVar("W", bound=QWidget)
 # Messages that need the proctor's attention: dark red, readable on light backgrounds.
 MESSAGE_STYLE = "color: #9b1c1c; font-weight: 600;"
 
+#: The one message about a computer without a usable keyring, wherever it shows.
+KEYRING_WORDS = (
+    "This computer has no usable keyring (its secure password store): you stay signed in "
+    "only until MedXam closes, and USB bundles cannot be signed here. Exams and sync work "
+    'as usual. See docs/operations.md, "Keyring".'
+)
+
 
 def named(widget: W, object_name: str, accessible_name: str) -> W:
     """Give a widget the names tests and screen readers find it by."""
