@@ -34,6 +34,7 @@ from medxam_desktop.ui.proctor.store_port import ProctorPinsPort
 from medxam_desktop.ui.proctor.widgets import MESSAGE_STYLE, named
 from medxam_desktop.ui.tasks import run_in_background, run_on_store
 
+DIALOG_MIN_WIDTH_PX = 460
 NO_PINS = (
     "No proctor has a PIN on this workstation yet. A PIN is set here after signing in "
     "with the password while the server can be reached."
@@ -69,6 +70,7 @@ class SignInDialog(QDialog):
         self._probed = False
         named(self, "signInDialog", "Sign in to the server")
         self.setWindowTitle("Sign in — MedXam")
+        self.setMinimumWidth(DIALOG_MIN_WIDTH_PX)  # the intro and messages wrap, never clip
         self.intro_label = named(QLabel(self._online_intro()), "signInIntroLabel", "Which server")
         self.intro_label.setWordWrap(True)
         self.username_edit = named(QLineEdit(username), "usernameEdit", "User name")
@@ -134,7 +136,11 @@ class SignInDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
-        (self.password_edit if self.username_edit.text() else self.username_edit).setFocus()
+        # The last user name is offered, selected, with the cursor in it: at a shared
+        # workstation the next proctor simply types their own name over it.
+        if not self.pin_mode:
+            self.username_edit.setFocus()
+            self.username_edit.selectAll()
         if self.pins is not None and not self._probed:
             self._probed = True
             run_in_background(self.session.client.health, on_error=self._probe_failed)
