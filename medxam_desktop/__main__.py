@@ -14,10 +14,25 @@ from medxam_desktop import __version__
 from medxam_desktop.config import DEFAULT_SERVER_URL
 
 _SUBCOMMANDS = ("sync", "status", "export-bundle")
+COMMANDS_HELP = """commands (no window; each takes --server-url and --data-dir, and -h):
+  sync           send everything queued to the server, then exit
+  status         what is queued, sent, confirmed and quarantined (--json)
+  export-bundle  write a signed USB bundle file when the network never comes back
+
+examples:
+  medxam-desktop                         open the workstation window
+  medxam-desktop status
+  medxam-desktop export-bundle /media/usb
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="medxam-desktop", description="MedXam exam workstation")
+    parser = argparse.ArgumentParser(
+        prog="medxam-desktop",
+        description="MedXam exam workstation. Without a command it opens the window.",
+        epilog=COMMANDS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"medxam-desktop {__version__}")
     _add_location_options(parser)
     return parser

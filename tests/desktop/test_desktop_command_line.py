@@ -74,3 +74,13 @@ def test_the_subcommands_still_run(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main([*common, "export-bundle", str(tmp_path)]) == 0
     assert "export-bundle:" in capsys.readouterr().out
     assert len(list(tmp_path.glob("*.medxam-bundle"))) == 1
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("sync", "status", "export-bundle"):
+        assert f"\n  {command} " in out, command
+    assert "opens the window" in out
