@@ -169,6 +169,27 @@ def test_the_deliveries_list_shows_sync_completeness_per_delivery_and_workstatio
     assert console.current_key == "results"
 
 
+def test_older_deliveries_get_their_sync_state_when_chosen(
+    qtbot: QtBot, admin_world: AdminWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from medxam_desktop.ui.admin import deliveries_page as module
+
+    monkeypatch.setattr(module, "SYNC_STATUS_LIMIT", 0)  # as if both were old
+    console = make_console(qtbot, admin_world.url, tmp_path / "desktop")
+    page = deliveries_page(console)
+    qtbot.waitUntil(lambda: page.loaded_once and not page.busy, timeout=WAIT)
+    row = page.model.row_of(admin_world.delivery_id)
+    assert row is not None
+    assert row == 1  # the resit opens a minute later: listed, and selected, first
+    assert page.model.rows[row].sync is None
+    assert page.model.index(row, 6).data() == "Not known"
+    page.table.selectRow(row)
+    qtbot.waitUntil(lambda: page.model.rows[row].sync is not None, timeout=WAIT)
+    assert page.model.rows[row].sync.incomplete == 1  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: "1 incomplete" in page.detail_label.text(), timeout=WAIT)
+    wait_for_all()
+
+
 # --- results ----------------------------------------------------------------------------
 
 

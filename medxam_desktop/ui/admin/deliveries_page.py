@@ -40,10 +40,14 @@ from medxam_desktop.ui.widgets.naming import named
 log = logging.getLogger(__name__)
 
 REFRESH_EVERY_MS = 30_000
+# Deliveries are listed latest first; a refresh asks the sync state of this many (one
+# request each), so a server with years of deliveries is not asked hundreds of times.
+SYNC_STATUS_LIMIT = 40
 
 
-def fetch_listing(context: AdminContext) -> DeliveriesSnapshot:
-    """Deliveries (cached when offline) and, when online, each one's sync completeness.
+def fetch_listing(context: AdminContext, *, selected: str | None = None) -> DeliveriesSnapshot:
+    """Deliveries (cached when offline) and, when online, the sync completeness of the
+    ``SYNC_STATUS_LIMIT`` latest ones and of ``selected`` (older ones load when chosen).
 
     A server without ``sync-status`` (or a delivery it refuses) leaves that delivery's
     completeness unknown; being offline stops at the first call."""
@@ -51,14 +55,17 @@ def fetch_listing(context: AdminContext) -> DeliveriesSnapshot:
     if snapshot.stale:
         return snapshot
     listed: list[DeliveryListing] = []
-    for delivery in snapshot.deliveries:
-        sync: SyncCompleteness | None
-        try:
-            sync = context.api.sync_status(delivery.id)
-        except ServerRejectedError:
-            sync = None
-        listed.append(delivery.with_sync(sync))
+    for index, delivery in enumerate(snapshot.deliveries):
+        wanted = index < SYNC_STATUS_LIMIT or delivery.id == selected
+        listed.append(delivery.with_sync(fetch_sync(context, delivery.id) if wanted else None))
     return DeliveriesSnapshot(tuple(listed), snapshot.fetched_at)
+
+
+def fetch_sync(context: AdminContext, delivery_id: str) -> SyncCompleteness | None:
+    try:
+        return context.api.sync_status(delivery_id)
+    except ServerRejectedError:
+        return None
 
 
 class AdminDeliveriesPage(QWidget):
@@ -70,6 +77,7 @@ class AdminDeliveriesPage(QWidget):
         self.context = context
         self.busy = False
         self.loaded_once = False
+        self._asked: set[str] = set()  # deliveries whose sync state was asked on selection
         self.model = DeliveryListModel()
         self.workstations = WorkstationModel()
         title = named(QLabel("<h2>Deliveries</h2>"), "adminDeliveriesTitle", "Deliveries")
@@ -134,9 +142,12 @@ class AdminDeliveriesPage(QWidget):
         self.busy = True
         if not self.model.rows:
             self.message_label.setText("Getting the deliveries…")
-        context = self.context
+        context, selected = self.context, self.selected_id()
         context.calls.call(
-            lambda: fetch_listing(context), on_done=self._listed, on_error=self._failed, owner=self
+            lambda: fetch_listing(context, selected=selected),
+            on_done=self._listed,
+            on_error=self._failed,
+            owner=self,
         )
 
     def _tick(self) -> None:
@@ -149,6 +160,7 @@ class AdminDeliveriesPage(QWidget):
         deliveries, stale = snapshot.deliveries, snapshot.stale
         self.busy = False
         self.loaded_once = True
+        self._asked.clear()
         chosen = self.selected_id()
         self.model.set_rows(deliveries)
         if stale:
@@ -197,6 +209,8 @@ class AdminDeliveriesPage(QWidget):
             return
         delivery = self.model.rows[row]
         sync = delivery.sync
+        if sync is None and not self.busy and delivery.id not in self._asked:
+            self._ask_sync(delivery.id)  # an older delivery: its state on demand
         self.workstations.set_rows(sync.workstations if sync else [])
         if sync is None:
             text = f"{delivery.title}: sync state not known."
@@ -206,6 +220,21 @@ class AdminDeliveriesPage(QWidget):
                 f"{sync.incomplete} incomplete, {sync.pending} pending ({sync_words(sync)})."
             )
         self.detail_label.setText(text)
+
+    def _ask_sync(self, delivery_id: str) -> None:
+        self._asked.add(delivery_id)
+        context = self.context
+
+        def got(sync: SyncCompleteness | None) -> None:
+            row = self.model.row_of(delivery_id)
+            if sync is None or row is None:
+                return
+            rows = list(self.model.rows)
+            rows[row] = rows[row].with_sync(sync)
+            self.model.set_rows(rows)
+            self.table.selectRow(row)
+
+        context.calls.call(lambda: fetch_sync(context, delivery_id), on_done=got, owner=self)
 
     def _activated(self, index: QModelIndex) -> None:
         value = index.data(DeliveryIdRole)
