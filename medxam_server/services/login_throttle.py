@@ -60,8 +60,10 @@ def take(session: Session, *, username: str, address: str, limits: Limits, now: 
     for key, failures, window_start in rows:
         windows[key] = window_start
         if failures > getattr(limits, wanted[key]):
-            ends = window_start + timedelta(seconds=limits.window_seconds)
-            waits.append(max(1, math.ceil((ends - now).total_seconds())))
+            # A parallel sign-in whose clock read came after ours may have started the
+            # window: it never ends more than one window from now.
+            left = window_start + timedelta(seconds=limits.window_seconds) - now
+            waits.append(min(limits.window_seconds, max(1, math.ceil(left.total_seconds()))))
     if waits:
         raise TooManyRequests(THROTTLED, retry_after=max(waits))
     return Slot(windows)

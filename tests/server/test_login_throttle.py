@@ -12,12 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from medxam_server import cli
 from medxam_server.config import Settings
-from medxam_server.models import utcnow
-from medxam_server.services import auth
+from medxam_server.db import transaction
+from medxam_server.models import LoginThrottle, utcnow
+from medxam_server.services import auth, login_throttle
+from medxam_server.services.errors import TooManyRequests
 from tests.contract.live_server import serving
 from tests.server.conftest import PASSWORD, SignedIn
 
@@ -145,3 +148,19 @@ def test_serve_trusts_no_forwarding_header_unless_configured(
     cli.get_settings.cache_clear()
     assert seen[0]["proxy_headers"] is False
     assert (seen[1]["proxy_headers"], seen[1]["forwarded_allow_ips"]) == (True, "10.0.0.5")
+
+
+def test_retry_after_is_never_more_than_a_window(app: FastAPI) -> None:
+    """A parallel sign-in that read the clock after this one may have started the window
+    (it waited for the row lock in between): the wait is still at most one window."""
+    now = utcnow()
+    limits = login_throttle.Limits(
+        per_user=PER_USER, per_address=PER_ADDRESS, window_seconds=WINDOW
+    )
+    with transaction(app.state.session_factory) as session:
+        session.add(
+            LoginThrottle(key="user:ada", window_start=now + timedelta(seconds=5), failures=5)
+        )
+    with pytest.raises(TooManyRequests) as refused, transaction(app.state.session_factory) as s:
+        login_throttle.take(s, username="ada", address="192.0.2.1", limits=limits, now=now)
+    assert refused.value.retry_after == WINDOW
