@@ -3,7 +3,7 @@ actions (previous, flag, clear, next) and the banner that says a write failed.""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from medxam_desktop.ui.candidate.countdown import format_time_left
@@ -24,6 +24,8 @@ class HeaderBar(QFrame):
         named(self, "examHeader", "Exam header")
         self.title = named(QLabel(title, self), "examTitle", "Exam")
         self.title.setText(title)
+        self.candidate = named(QLabel(self), "candidateName", "Candidate")
+        self.candidate.setTextFormat(Qt.TextFormat.PlainText)
         self.position = named(QLabel(self), "questionPosition", "Question position")
         # Wide enough for "Question 999 of 999": a new number never re-lays out the header.
         self.position.setMinimumWidth(
@@ -32,6 +34,8 @@ class HeaderBar(QFrame):
         self.time_left = named(QLabel("Time left –:––", self), "timeLeft", "Time left")
         self.time_left.setTextFormat(Qt.TextFormat.PlainText)
         self.save_indicator = named(QLabel(self), "saveIndicator", "Save status")
+        self.save_indicator.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._fit_save_indicator()
         self.zoom_out = named(QPushButton("A−", self), "zoomOutButton", "Smaller text")
         self.zoom_in = named(QPushButton("A+", self), "zoomInButton", "Larger text")
         self.contrast = named(
@@ -46,6 +50,7 @@ class HeaderBar(QFrame):
         self.contrast.setToolTip("High-contrast colours (Ctrl+Shift+H)")
         layout = QHBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addWidget(self.candidate)
         layout.addWidget(self.position)
         layout.addStretch(1)
         layout.addWidget(self.save_indicator)
@@ -53,6 +58,21 @@ class HeaderBar(QFrame):
         for button in (self.zoom_out, self.zoom_in, self.contrast, self.review):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             layout.addWidget(button)
+
+    def _fit_save_indicator(self) -> None:
+        """As wide as its longest words: "Saved" appearing never widens the window."""
+        metrics = self.save_indicator.fontMetrics()
+        widest = max(metrics.horizontalAdvance(words) for words in SAVE_WORDS.values())
+        self.save_indicator.setFixedWidth(widest + 24)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # zoom: the words grew, so does the room
+            self._fit_save_indicator()
+
+    def show_candidate(self, number: str, name: str) -> None:
+        self.candidate.setText(f"{number} · {name}")
+        self.candidate.setAccessibleDescription(f"{name}, candidate {number}")
 
     def show_time_left(self, remaining_ms: int) -> None:
         text = f"Time left {format_time_left(remaining_ms)}"

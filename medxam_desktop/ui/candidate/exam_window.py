@@ -21,7 +21,16 @@ from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from medxam_desktop.domain.content import ExamContent
 from medxam_desktop.domain.timing import HEARTBEAT_MS, Clock
@@ -164,7 +173,13 @@ class ExamWindow(QMainWindow):
         layout.addWidget(self.error_banner)
         layout.addWidget(self.time_warning)
         layout.addWidget(splitter, 1)
-        self.setCentralWidget(central)
+        # In a scroll area: at a large zoom the exam scrolls instead of the window growing
+        # past the screen (the window's minimum size no longer follows the content's).
+        scroller = named(QScrollArea(self), "examScroller", "Exam")
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(central)
+        self.setCentralWidget(scroller)
 
     def _connect(self) -> None:
         s = self.session
@@ -215,7 +230,7 @@ class ExamWindow(QMainWindow):
         shown = self.session.shown[row]
         question, count = shown.question, len(self.session.questions)
         state = self.session.states[row]
-        heading = f"Question {row + 1} of {count}"
+        heading = self._heading(row)
         self.header.position.setText(heading)
         self.question_view.show_stem(question.id, question.stem, heading=heading)
         self.options.show_question(shown, answer=state.answer, struck=frozenset(state.struck))
@@ -271,10 +286,15 @@ class ExamWindow(QMainWindow):
             return
         self.review_page.show_states(self.session.states, self.session.unsaved_rows())
         self.pages.setCurrentWidget(self.review_page)
+        self.header.position.setText("Review")
 
     def show_questions(self) -> None:
         if not self.session.finished:
             self.pages.setCurrentWidget(self.exam_page)
+            self.header.position.setText(self._heading(self.session.row))
+
+    def _heading(self, row: int) -> str:
+        return f"Question {row + 1} of {len(self.session.questions)}"
 
     def _review_go_to(self, row: int) -> None:
         self.show_questions()
@@ -304,6 +324,9 @@ class ExamWindow(QMainWindow):
         self.countdown.stop()
         self.heartbeat_timer.stop()
         self.error_banner.hide()
+        self.time_warning.hide()
+        self.header.time_left.hide()  # no frozen clock after the end
+        self.header.position.setText("Submitted")
         why = "The time is up. " if automatic else ""
         self.finished_label.setText(
             f"<h2>{why}Your exam has been submitted.</h2><p>Please wait for the proctor.</p>"
@@ -336,6 +359,8 @@ class ExamWindow(QMainWindow):
         self.options.move_focus(0)
         attempt = self.session.attempt
         self._known_extension_ms = attempt.extension_ms if attempt is not None else 0
+        if attempt is not None:
+            self.header.show_candidate(attempt.candidate_number, attempt.full_name)
         self.countdown.start(remaining_ms)
         self.heartbeat_timer.start()
         # Everything made so far (content, documents, widgets) lives the whole exam: keep

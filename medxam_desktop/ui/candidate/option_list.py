@@ -13,6 +13,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVB
 
 from medxam_desktop.domain.display_order import ShownQuestion
 
+SINGLE_MARKS = ("○", "●")
+MULTIPLE_MARKS = ("☐", "☑")
+SINGLE_HINT = "Choose one answer."
+MULTIPLE_HINT = "Choose all that apply: each option is a check box (A–E or Space toggles it)."
+
 
 class OptionButton(QPushButton):
     """One option: its letter on screen ("A") and its text (wrapped); checked when chosen,
@@ -30,24 +35,35 @@ class OptionButton(QPushButton):
         self.label = ""
         self.struck = False
         self._shown = ("", "")
+        self.several = False  # a multiple-response question: a check box, not a choice
+        self._mark = QLabel(self)
+        self._mark.setObjectName("optionMark")
+        self._mark.setAccessibleName("Chosen or not")
         self._letter = QLabel(self)
         self._letter.setObjectName("optionLetter")
         self._text = QLabel(self)
         self._text.setObjectName("optionText")
         self._text.setWordWrap(True)
         self._text.setTextFormat(Qt.TextFormat.PlainText)
-        for label in (self._letter, self._text):
+        for label in (self._mark, self._letter, self._text):
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.toggled.connect(self._mark_labels)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
+        layout.addWidget(self._mark)
         layout.addWidget(self._letter)
         layout.addWidget(self._text, 1)
+        self._show_mark(False)
 
     def show_option(
-        self, label: str, text: str, *, letter: str, chosen: bool, struck: bool
-    ) -> None:
+        self, label: str, text: str, *, letter: str, chosen: bool, struck: bool,
+        several: bool = False,
+    ) -> None:  # fmt: skip
         self.label = label
+        if several != self.several:
+            self.several = several
+            self.setAccessibleDescription("check box" if several else "")
+            self._show_mark(self.isChecked())
         if (letter, text) != self._shown:
             self._shown = (letter, text)
             self._letter.setText(f"{letter}.")
@@ -70,8 +86,14 @@ class OptionButton(QPushButton):
         self.setProperty("struck", struck)
         self.setAccessibleDescription("struck out" if struck else "")
 
+    def _show_mark(self, chosen: bool) -> None:
+        """☐/☑ for a multiple-response question (choose all that apply), ○/● for one answer."""
+        marks = MULTIPLE_MARKS if self.several else SINGLE_MARKS
+        self._mark.setText(marks[chosen])
+
     def _mark_labels(self, chosen: bool) -> None:
         """Style sheets cannot follow the button's state into its labels: copy it."""
+        self._show_mark(chosen)
         for part in (self._letter, self._text):
             part.setProperty("chosen", chosen)
             part.style().unpolish(part)
@@ -113,6 +135,11 @@ class OptionList(QWidget):
         self.setAccessibleName("Answer options")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # Always there, only its words change: no re-layout when the kind of question does.
+        self.hint = QLabel(SINGLE_HINT, self)
+        self.hint.setObjectName("optionHint")
+        self.hint.setAccessibleName("How to answer")
+        layout.addWidget(self.hint)
         self.buttons: list[OptionButton] = []
         for index in range(max_options):
             button = OptionButton(index, self)
@@ -127,6 +154,10 @@ class OptionList(QWidget):
         self, shown: ShownQuestion, *, answer: tuple[str, ...], struck: frozenset[str]
     ) -> None:
         count = len(shown.options)
+        several = shown.question.allows_several
+        hint = MULTIPLE_HINT if several else SINGLE_HINT
+        if self.hint.text() != hint:
+            self.hint.setText(hint)
         for button, option in zip(self.buttons, shown.options, strict=False):
             button.show_option(
                 option.label,
@@ -134,6 +165,7 @@ class OptionList(QWidget):
                 letter=option.letter,
                 chosen=option.label in answer,
                 struck=option.label in struck,
+                several=several,
             )
         for index, button in enumerate(self.buttons):
             button.setVisible(index < count)
