@@ -35,6 +35,23 @@ class CachedBody:
     fetched_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class FetchedResults:
+    """Results as fetched: ``body`` is the server's bytes to keep (None when they came
+    from the cache). ``stale``/``problem`` say the server was not reached."""
+
+    snapshot: ResultsSnapshot
+    body: bytes | None
+
+    @property
+    def stale(self) -> bool:
+        return self.snapshot.stale
+
+    @property
+    def problem(self) -> str:
+        return self.snapshot.problem
+
+
 class ResultsCache:
     """Files in ``directory`` (made on the first write, mode 0700)."""
 
@@ -108,32 +125,41 @@ class ResultsSource:
         self.cache = cache
 
     def results(self, delivery_id: str) -> ResultsSnapshot:
-        """Blocking (run it in the background). Offline with nothing kept: the
-        ``OfflineError`` goes to the caller; any other error always does."""
+        """Blocking (run it in the background): ``fetch`` then ``keep``."""
+        fetched = self.fetch(delivery_id)
+        self.keep(delivery_id, fetched)
+        return fetched.snapshot
+
+    def fetch(self, delivery_id: str) -> FetchedResults:
+        """The server's results, or offline the kept ones (stale); nothing written yet.
+        Offline with nothing kept: the ``OfflineError`` goes to the caller; any other
+        error always does."""
         try:
             fresh = self.api.results_raw(delivery_id)
         except OfflineError as error:
             kept = self.cache.load_results(delivery_id)
             if kept is None:
                 raise
+            try:
+                cached = parse_results(kept.body)
+            except ServerRejectedError:
+                raise error from None
             log.info(
                 "server unreachable; showing results of %s kept from %s",
                 delivery_id,
                 kept.fetched_at.isoformat(),
             )
-            try:
-                cached = parse_results(kept.body)
-            except ServerRejectedError:
-                raise error from None
-            return ResultsSnapshot(
-                results=cached,
-                fetched_at=kept.fetched_at,
-                stale=True,
-                problem=user_message(error).split("\n\n")[0],
-            )
-        fetched_at = datetime.now(UTC)
-        self.cache.save_results(delivery_id, fresh.body, fetched_at)
-        return ResultsSnapshot(results=fresh.results, fetched_at=fetched_at)
+            problem = user_message(error).split("\n\n")[0]
+            snapshot = ResultsSnapshot(cached, kept.fetched_at, stale=True, problem=problem)
+            return FetchedResults(snapshot, body=None)
+        snapshot = ResultsSnapshot(results=fresh.results, fetched_at=datetime.now(UTC))
+        return FetchedResults(snapshot, body=fresh.body)
+
+    def keep(self, delivery_id: str, fetched: FetchedResults) -> None:
+        """Write fresh results to the cache (after they are shown: a 10,000-attempt
+        answer is megabytes, flushed to disk)."""
+        if fetched.body is not None:
+            self.cache.save_results(delivery_id, fetched.body, fetched.snapshot.fetched_at)
 
     def deliveries(self) -> DeliveriesSnapshot:
         """The deliveries; the kept list (stale) when the server cannot be reached."""

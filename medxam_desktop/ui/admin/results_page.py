@@ -1,10 +1,11 @@
 """A delivery's results: the summary panel, the score histogram and the attempts table.
 
-``load(delivery_id)`` fetches, parses and prepares the table rows in the background
-(``ResultsSource``: the server, else the last results kept on disk, marked stale). On
-the UI thread the summary is shown first and ``summary_shown`` emitted once it is
-painted (benchmark B8 times it); the histogram and the table follow on the next turn of
-the event loop, the table by one model reset. Enter or a double-click on an attempt
+``load(delivery_id)`` works in two background stages. First it fetches and parses
+(``ResultsSource.fetch``: the server, else the last results kept on disk, marked
+stale); the summary is shown at once and ``summary_shown`` emitted once it is painted
+(benchmark B8 times it). Then the table rows and the histogram's split are prepared and
+the fresh results written to the cache, off the UI thread; the table follows by one
+model reset, the chart on the next turn of the event loop. Enter or a double-click on an attempt
 opens it (``attempt_chosen``); Ctrl+F goes to the filter box.
 """
 
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 from medxam_desktop.domain.results import ResultsSnapshot
 from medxam_desktop.domain.results_text import format_time
 from medxam_desktop.errors import OfflineError, user_message
+from medxam_desktop.sync.results_cache import FetchedResults
 from medxam_desktop.ui.admin.attempts_model import (
     AttemptColumn,
     AttemptIdRole,
@@ -42,6 +44,7 @@ from medxam_desktop.ui.admin.context import AdminContext
 from medxam_desktop.ui.admin.histogram import ScoreHistogram, split_bins
 from medxam_desktop.ui.admin.summary_panel import SummaryPanel
 from medxam_desktop.ui.proctor.widgets import MESSAGE_STYLE, page_shortcut, set_up_table
+from medxam_desktop.ui.tasks import run_in_background
 from medxam_desktop.ui.widgets.naming import named
 
 log = logging.getLogger(__name__)
@@ -51,26 +54,22 @@ FILTER_DELAY_MS = 200
 
 
 @dataclass(frozen=True, slots=True)
-class Loaded:
-    snapshot: ResultsSnapshot
+class Prepared:
+    """The second stage, made off the UI thread once the summary is up."""
+
     rows: list[PreparedRow]
     split: list[tuple[int, int]]  # per histogram bin: (did not pass, passed)
 
-    @property
-    def stale(self) -> bool:  # ServerCalls reads it: kept results mean "offline"
-        return self.snapshot.stale
 
-    @property
-    def problem(self) -> str:
-        return self.snapshot.problem
-
-
-def _load(context: AdminContext, delivery_id: str) -> Loaded:
-    """Background: fetch (or read the kept copy), parse, prepare the table rows."""
-    snapshot = context.source.results(delivery_id)
-    results = snapshot.results
-    split = split_bins(results.summary.histogram, results.attempts)
-    return Loaded(snapshot, prepare_rows(results.attempts), split)
+def _prepare(context: AdminContext, delivery_id: str, fetched: FetchedResults) -> Prepared:
+    """Background: the table rows and the histogram's split; then keep the results on
+    disk (after they are shown: megabytes flushed to disk need not delay them)."""
+    results = fetched.snapshot.results
+    prepared = Prepared(
+        prepare_rows(results.attempts), split_bins(results.summary.histogram, results.attempts)
+    )
+    context.source.keep(delivery_id, fetched)
+    return prepared
 
 
 class ResultsPage(QWidget):
@@ -169,18 +168,19 @@ class ResultsPage(QWidget):
             self.snapshot = None
         self.delivery_id = delivery_id
         self._say("Getting the results…", problem=False)
-        context = self.context
+        source = self.context.source
         self.context.calls.call(
-            lambda: _load(context, delivery_id),
-            on_done=lambda loaded: self._loaded(generation, loaded),
+            lambda: source.fetch(delivery_id),
+            on_done=lambda fetched: self._fetched(generation, fetched),
             on_error=lambda error: self._failed(generation, error),
             owner=self,
         )
 
-    def _loaded(self, generation: int, loaded: Loaded) -> None:
+    def _fetched(self, generation: int, fetched: FetchedResults) -> None:
+        """Stage 1 done (fetched and parsed): the summary now, the rest in the background."""
         if generation != self._generation:
             return  # an older request, overtaken
-        snapshot = loaded.snapshot
+        snapshot = fetched.snapshot
         self.snapshot = snapshot
         results = snapshot.results
         self.title_label.setText(f"<h2>{escape(results.title)}</h2>")
@@ -195,22 +195,27 @@ class ResultsPage(QWidget):
             self.fetched_label.setText(f"As of {when}")
         self.summary.repaint()  # painted now, before the table and chart are built
         self.summary_shown.emit(results.delivery_id)
-        # The table and the chart on the next turns of the event loop: the summary is
-        # painted first, and no one step holds the UI thread long.
-        QTimer.singleShot(0, self, lambda: self._fill_table(generation, loaded))
+        context, delivery_id = self.context, results.delivery_id
+        run_in_background(
+            lambda: _prepare(context, delivery_id, fetched),
+            on_done=lambda prepared: self._fill_table(generation, snapshot, prepared),
+            on_error=lambda error: self._failed(generation, error),
+            owner=self,
+        )
 
-    def _fill_table(self, generation: int, loaded: Loaded) -> None:
+    def _fill_table(self, generation: int, snapshot: ResultsSnapshot, prepared: Prepared) -> None:
         if generation != self._generation:
             return
-        self.model.set_rows(loaded.rows)
+        self.model.set_rows(prepared.rows)
         self._apply_filter()
-        QTimer.singleShot(0, self, lambda: self._fill_chart(generation, loaded))
+        # The chart on the next turn of the event loop: no one step holds the UI long.
+        QTimer.singleShot(0, self, lambda: self._fill_chart(generation, snapshot, prepared))
 
-    def _fill_chart(self, generation: int, loaded: Loaded) -> None:
+    def _fill_chart(self, generation: int, snapshot: ResultsSnapshot, prepared: Prepared) -> None:
         if generation != self._generation:
             return
-        self.histogram.show_histogram(loaded.snapshot.results.summary, loaded.split)
-        self.results_shown.emit(loaded.snapshot)
+        self.histogram.show_histogram(snapshot.results.summary, prepared.split)
+        self.results_shown.emit(snapshot)
 
     def _failed(self, generation: int, error: Exception) -> None:
         if generation != self._generation:
