@@ -44,6 +44,7 @@ RATIOS = {
 def console(qtbot: QtBot, admin_world: AdminWorld, tmp_path: Path) -> Iterator[AdminConsole]:
     made = make_console(qtbot, admin_world.url, tmp_path / "desktop")
     open_results(qtbot, made, admin_world.delivery_id)
+    made.show_page("items")  # drawn when shown
     yield made
     wait_for_all()
 

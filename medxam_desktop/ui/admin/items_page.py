@@ -52,6 +52,7 @@ class ItemsPage(QWidget):
         named(self, "itemsPage", "Item analysis")
         self.exporter = exporter
         self.snapshot: ResultsSnapshot | None = None
+        self._pending = False  # results not yet drawn (they came while hidden)
         self.title_label = named(QLabel("<h2>Item analysis</h2>"), "itemsTitle", "Item analysis")
         self.message_label = named(QLabel(NO_RESULTS), "itemsMessage", "Item analysis message")
         self.message_label.setWordWrap(True)
@@ -61,12 +62,7 @@ class ItemsPage(QWidget):
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(ItemColumn.POSITION, Qt.SortOrder.AscendingOrder)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        # Long flags wrap onto a second line rather than being cut off.
-        self.table.setWordWrap(True)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self._size_columns()
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.detail_label = named(QLabel(""), "itemDetailLabel", "Selected item")
         self.detail_label.setWordWrap(True)
@@ -107,20 +103,49 @@ class ItemsPage(QWidget):
         # charts, then the export button.
         layout.insertLayout(0, head)
 
+    def _size_columns(self) -> None:
+        """Widths from the header words, set once: no resize-to-contents, which would
+        ask the model for every cell on each layout (200 items: over a second)."""
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        metrics = self.table.fontMetrics()
+        numbers = metrics.horizontalAdvance("-0.00")
+        for column in ItemColumn:
+            words = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
+            text = max(metrics.horizontalAdvance(line) for line in words.split("\n"))
+            self.table.setColumnWidth(column, max(text, numbers) + 26)  # + sort arrow
+        self.table.setWordWrap(False)
+        rows = self.table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(metrics.height() + 8)
+
     # --- results --------------------------------------------------------------------------
 
+    def page_shown(self) -> None:
+        """The console's hook: results that came while another page was up are drawn now."""
+        if self._pending:
+            self._fill()
+
     def show_results(self, snapshot: ResultsSnapshot) -> None:
-        """The open delivery's results (the console's ``results_loaded``)."""
-        chosen = self.selected_item()
+        """The open delivery's results (the console's ``results_loaded``). Drawn at once
+        when the page is up, else when it is next shown (so opening results elsewhere
+        costs the UI thread nothing here)."""
         self.snapshot = snapshot
+        self._pending = True
+        if self.isVisible():
+            self._fill()
+
+    def _fill(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        self._pending = False
+        chosen = self.selected_item()
         results = snapshot.results
         self.title_label.setText(f"<h2>Item analysis — {escape(results.title)}</h2>")
         self.title_label.setAccessibleName(f"Item analysis of {results.title}")
-        self.model.set_items(results.items)
-        self.table.sortByColumn(
-            self.table.horizontalHeader().sortIndicatorSection(),
-            self.table.horizontalHeader().sortIndicatorOrder(),
-        )
+        self.model.set_items(results.items)  # the proxy sorts the new rows by its column
         flagged = sum(1 for i in results.items if i.flags)
         when = format_time(snapshot.fetched_at)
         text = (

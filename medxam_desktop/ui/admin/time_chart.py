@@ -14,6 +14,7 @@ from medxam_desktop.domain.attempt_review import AttemptAnswer
 from medxam_desktop.ui.admin.attempt_models import seconds_text
 
 BAR_COLOUR = QColor("#5b7db1")
+MAX_LABELS = 40
 
 
 class TimeChart(QChartView):
@@ -60,6 +61,9 @@ class TimeChart(QChartView):
         x_axis = QBarCategoryAxis()
         x_axis.append(self.categories)
         x_axis.setTitleText("Question")
+        if len(answers) > MAX_LABELS:  # 200 numbers would overprint: say the range instead
+            x_axis.setLabelsVisible(False)
+            x_axis.setTitleText(f"Questions {answers[0].position}–{answers[-1].position}")
         y_axis = QValueAxis()
         longest = max((a.time_spent_ms for a in answers), default=0) / 1000
         y_axis.setRange(0, max(1.0, longest * 1.1))
