@@ -35,6 +35,8 @@ FlagsRole = Qt.ItemDataRole.UserRole + 4  # tuple of the server's flag codes
 
 UNDEFINED_KEY = -1e9  # sorts an undefined statistic before every real one
 NO_FLAGS = "No flags"
+# The most serious first, so a narrow column still shows it.
+SEVERITY = ("possible_miskey", "too_hard", "too_easy", "low_discrimination")
 SHORT_FLAGS = {
     "too_hard": "Too hard",
     "too_easy": "Too easy",
@@ -90,7 +92,8 @@ def short_flags(item: ItemStat) -> str:
     """The flags as the table's column shows them: ``Possible miskey; Low discrimination``."""
     if not item.flags:
         return NO_FLAGS
-    return "; ".join(SHORT_FLAGS.get(f, f.replace("_", " ").capitalize()) for f in item.flags)
+    ordered = sorted(item.flags, key=lambda f: SEVERITY.index(f) if f in SEVERITY else 9)
+    return "; ".join(SHORT_FLAGS.get(f, f.replace("_", " ").capitalize()) for f in ordered)
 
 
 def item_words(item: ItemStat) -> str:

@@ -29,6 +29,7 @@ from medxam_desktop.domain.results_text import format_ratio, format_time
 from medxam_desktop.ui.admin.csv_export import CsvExporter
 from medxam_desktop.ui.admin.distractor_chart import DistractorChart, GroupChart
 from medxam_desktop.ui.admin.items_model import (
+    RATIO_COLUMNS,
     ItemColumn,
     ItemRole,
     ItemsSortProxy,
@@ -114,7 +115,8 @@ class ItemsPage(QWidget):
         for column in ItemColumn:
             words = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
             text = max(metrics.horizontalAdvance(line) for line in words.split("\n"))
-            self.table.setColumnWidth(column, max(text, numbers) + 26)  # + sort arrow
+            least = numbers if column in RATIO_COLUMNS else metrics.horizontalAdvance("000")
+            self.table.setColumnWidth(column, max(text, least) + 22)  # + the sort arrow
         self.table.setWordWrap(False)
         rows = self.table.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
