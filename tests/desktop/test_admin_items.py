@@ -173,3 +173,16 @@ def test_every_control_of_the_items_page_is_reached_by_tab(
     visited = tab_chain(qtbot, page.table)
     assert all(w in visited for w in (page.table, page.chart, page.groups, page.export_button))
     assert all(a is not b for a, b in itertools.pairwise(visited))
+
+
+def test_f5_on_the_items_page_fetches_the_results_again(
+    qtbot: QtBot, console: AdminConsole
+) -> None:
+    page = items_page(console)
+    before = console.snapshot
+    assert before is not None
+    with qtbot.waitSignal(console.results_loaded, timeout=20_000):
+        qtbot.keyClick(page.table, Qt.Key.Key_F5)
+    assert console.snapshot is not None and console.snapshot is not before
+    assert page.snapshot is console.snapshot and page.model.items is console.snapshot.results.items
+    assert "Results as of" in page.message_label.text()

@@ -10,6 +10,7 @@ lower 27 % chart. Ctrl+Shift+S exports the items table as CSV.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from html import escape
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
@@ -48,10 +49,16 @@ EXPORT_KEYS = "Ctrl+Shift+S"
 class ItemsPage(QWidget):
     item_selected = Signal(object)  # ItemStat
 
-    def __init__(self, exporter: CsvExporter, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        exporter: CsvExporter,
+        refresh_results: Callable[[], None] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         named(self, "itemsPage", "Item analysis")
         self.exporter = exporter
+        self.refresh_results = refresh_results
         self.snapshot: ResultsSnapshot | None = None
         self._pending = False  # results not yet drawn (they came while hidden)
         self.title_label = named(QLabel("<h2>Item analysis</h2>"), "itemsTitle", "Item analysis")
@@ -123,6 +130,12 @@ class ItemsPage(QWidget):
         rows.setDefaultSectionSize(metrics.height() + 8)
 
     # --- results --------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """F5: the results are fetched again (by the Results page); they come back here."""
+        if self.refresh_results is not None and self.snapshot is not None:
+            self._say("Getting the results…", problem=False)
+            self.refresh_results()
 
     def page_shown(self) -> None:
         """The console's hook: results that came while another page was up are drawn now."""

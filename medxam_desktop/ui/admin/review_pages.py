@@ -36,7 +36,8 @@ def add_review_pages(console: AdminConsole) -> ReviewPages:
     exporter = CsvExporter(context, console)
     exporter.reported.connect(lambda text, _problem: console.show_message(text))
 
-    items = ItemsPage(exporter)
+    refresh = getattr(console.page("results"), "refresh", None)
+    items = ItemsPage(exporter, refresh_results=refresh if callable(refresh) else None)
     console.register_page("items", "Items", items)
     console.results_loaded.connect(items.show_results)
     if console.snapshot is not None:
