@@ -13,11 +13,18 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from json.encoder import encode_basestring
 from typing import Any
 
-from medxam_server.services.time_window import EARLIEST, LATEST, WINDOW_TEXT
+from medxam_server.services.time_window import (
+    EARLIEST,
+    LATEST,
+    OFFSET_TEXT,
+    WINDOW_TEXT,
+    offset_in_use,
+    within_window,
+)
 
 UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
@@ -156,14 +163,18 @@ def time_text(raw: str, parsed: datetime) -> str:
 
 
 def _time(value: Any) -> datetime | None:
-    """The time, when it is RFC 3339 text with a time zone inside ``time_window``."""
+    """The time, when it is RFC 3339 text with a time zone inside ``time_window`` (its
+    instant and its offset)."""
     if not isinstance(value, str) or len(value) > 40:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    if parsed.tzinfo is None or not EARLIEST <= parsed <= LATEST:
+    tz = parsed.tzinfo
+    if tz is None or not EARLIEST <= parsed <= LATEST:
+        return None
+    if tz is not UTC and not offset_in_use(parsed):  # "Z" and "+00:00" give UTC itself
         return None
     return parsed
 
@@ -175,7 +186,9 @@ def _time_problem(value: Any) -> str:
     except ValueError:
         parsed = None
     if parsed is not None and parsed.tzinfo is not None:
-        return f"at must be {WINDOW_TEXT}"
+        return (
+            f"at must have {OFFSET_TEXT}" if within_window(parsed) else f"at must be {WINDOW_TEXT}"
+        )
     return "at must be an RFC 3339 time with a time zone"
 
 

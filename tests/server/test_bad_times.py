@@ -31,7 +31,15 @@ OUTSIDE = [
     "9998-12-31T23:59:59-00:01",  # 9999 in UTC
     "1970-01-01T00:00:00Z",
 ]
+BAD_OFFSETS = [  # Python reads them, PostgreSQL not past 15:59: a whole batch failed
+    "2026-11-24T09:00:00+14:01",
+    "2026-11-24T09:00:00+20:00",
+    "2026-11-24T09:00:00-23:59",
+]
 INSIDE = [
+    "2026-11-24T09:00:00+14:00",
+    "2026-11-24T09:00:00-14:00",
+    "2026-11-24T09:00:00+00:00",
     "2000-01-01T00:00:00Z",
     "2000-01-01T00:00:00-01:00",
     "9998-12-31T23:59:59.999999Z",
@@ -76,6 +84,15 @@ def test_validation_refuses_a_time_outside_the_window(kind: str, at: str) -> Non
 
 
 @pytest.mark.parametrize("kind", ["answer.saved", "attempt.paused"])
+@pytest.mark.parametrize("at", BAD_OFFSETS)
+def test_validation_refuses_an_offset_past_14_hours(kind: str, at: str) -> None:
+    checked = validate_record(record(kind, at))
+    assert isinstance(checked, Rejection)
+    assert checked.reason == MALFORMED
+    assert checked.detail == "at must have an offset between -14:00 and +14:00"
+
+
+@pytest.mark.parametrize("kind", ["answer.saved", "attempt.paused"])
 @pytest.mark.parametrize("at", INSIDE)
 def test_validation_keeps_a_time_inside_the_window(kind: str, at: str) -> None:
     checked = validate_record(record(kind, at))
@@ -99,7 +116,7 @@ def whole_attempt(
     return attempt_id, records
 
 
-@pytest.mark.parametrize("bad", [LATE, EARLY])
+@pytest.mark.parametrize("bad", [LATE, EARLY, "2026-11-24T09:00:00+20:00"])
 @pytest.mark.parametrize("kind", ["attempt.started", "answer.saved", "attempt.finished"])
 def test_a_time_outside_the_window_is_malformed_and_every_read_still_works(
     app: FastAPI, client: TestClient, proctor: SignedIn, admin: SignedIn, setup: Setup,
@@ -118,7 +135,10 @@ def test_a_time_outside_the_window_is_malformed_and_every_read_still_works(
         result = results[one["id"]]
         if one["kind"] == kind:
             assert (result["status"], result["reason"]) == ("rejected", "malformed")
-            assert result["detail"] == "at must be between 2000-01-01 and 9998-12-31 (UTC)"
+            assert result["detail"] in (
+                "at must be between 2000-01-01 and 9998-12-31 (UTC)",
+                "at must have an offset between -14:00 and +14:00",
+            )
         else:
             assert result["status"] == "accepted"
     with transaction(app.state.session_factory) as session:
