@@ -56,7 +56,16 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # year 10000 or 0 in UTC (kept out since issue 13, finding 1)
+            return (
+                datetime.max.replace(tzinfo=UTC)
+                if value.year > 1
+                else datetime.min.replace(tzinfo=UTC)
+            )
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")

@@ -4,17 +4,22 @@ attempt, and no read endpoint fails because of a stored time."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
+from medxam_server.config import Settings
 from medxam_server.db import transaction
+from medxam_server.main import create_app
 from medxam_server.models import QuarantinedRecord
 from medxam_server.services.sync_validation import MALFORMED, Rejection, validate_record
-from tests.server.conftest import SignedIn
+from tests.conftest import TEST_SECRET, _libpq
+from tests.server.conftest import SignedIn, make_user
 from tests.server.factories import Setup, make_setup, single
 from tests.server.read_all import read_all
 from tests.server.workstation_sim import WorkstationSim, push
@@ -193,3 +198,33 @@ def test_a_stored_time_off_the_scale_does_not_fail_a_read(
     attempt = client.get(f"/api/attempts/{attempt_id}", headers=admin.headers).json()
     assert attempt["started_at"].startswith("9999-12-31T23:59:59.999999")
     assert attempt["finished_at"].startswith("0001-01-01T00:00:00")
+
+
+def test_a_stored_time_read_in_a_session_west_of_utc_does_not_fail_a_read(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A PostgreSQL whose time zone is west of UTC hands year 10000 (UTC) over as
+    9999-12-31 in its zone; converting that to UTC overflowed (500)."""
+    with psycopg.connect(_libpq(postgres_url), autocommit=True) as connection:
+        name = connection.info.dbname
+        connection.execute(f"ALTER DATABASE \"{name}\" SET timezone = 'Etc/GMT+12'")  # -12:00
+    settings = Settings(database_url=postgres_url, data_dir=tmp_path / "s", secret_key=TEST_SECRET)
+    app = create_app(settings)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            admin = make_user(app, client, username="admin", role="admin")
+            with transaction(app.state.session_factory) as session:
+                setup = make_setup(session, questions=[single("B"), single("A")])
+            ws = WorkstationSim()
+            attempt_id, _ = whole_attempt(ws, setup, 0, {})
+            assert push(client, admin, ws.id, ws.records).status_code == 200
+            with transaction(app.state.session_factory) as session:
+                session.execute(text("UPDATE attempts SET started_at = '10000-01-01 01:00:00+00'"))
+            found = read_all(
+                client, admin, delivery_ids=[setup.delivery_id], attempt_ids=[attempt_id]
+            )
+            attempt = client.get(f"/api/attempts/{attempt_id}", headers=admin.headers).json()
+    finally:
+        app.state.engine.dispose()
+    assert set(found.values()) == {200}, found
+    assert attempt["started_at"].startswith("9999-12-31T23:59:59.999999")
