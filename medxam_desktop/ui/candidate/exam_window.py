@@ -17,7 +17,6 @@ import logging
 import weakref
 from collections.abc import Callable
 from datetime import datetime
-from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -46,6 +45,7 @@ from medxam_desktop.ui.candidate.navigator import (
     NavigatorView,
 )
 from medxam_desktop.ui.candidate.option_list import OptionList
+from medxam_desktop.ui.candidate.proctor_follow import ProctorFollow
 from medxam_desktop.ui.candidate.question_view import QuestionView
 from medxam_desktop.ui.candidate.review_page import ReviewPage
 from medxam_desktop.ui.candidate.store_port import ExamStore
@@ -66,7 +66,6 @@ log = logging.getLogger(__name__)
 RECEIPT_POLL_MS = 2000
 
 WARNING_SHOWN_MS = 20_000
-EXTENSION_SHOWN_MS = 60_000
 
 #: attempt id -> its exam window in this process (the proctor's room view nudges it)
 _OPEN_WINDOWS: weakref.WeakValueDictionary[str, ExamWindow] = weakref.WeakValueDictionary()
@@ -99,6 +98,7 @@ class ExamWindow(QMainWindow):
         self.content = content
         self.session = ExamSession(store, attempt_id, content)
         self.countdown = Countdown(clock, self)
+        self.follow = ProctorFollow(self)
         self._verify_pin = verify_pin
         self._close_allowed = False
         self._pin_dialog: PinDialog | None = None
@@ -125,8 +125,6 @@ class ExamWindow(QMainWindow):
         self._prepare_timer.setSingleShot(True)
         self._prepare_timer.setInterval(50)
         self._prepare_timer.timeout.connect(self._prepare_neighbours)
-        self._known_extension_ms = 0
-        self._page_before_pause: QWidget | None = None
         self.set_theme(NORMAL)
         self._show_question(0)
         self.resize(1180, 780)
@@ -190,7 +188,7 @@ class ExamWindow(QMainWindow):
         s.write_failed.connect(self.error_banner.show_words)
         s.writes_recovered.connect(self.error_banner.hide)
         s.remaining_known.connect(self._remaining_known)
-        s.attempt_read.connect(self._attempt_read)
+        s.attempt_read.connect(self.follow.attempt_read)
         s.submitted.connect(self._submitted)
         s.receipt_known.connect(self._receipt_known)
         s.submit_failed.connect(self.error_banner.show_words)
@@ -358,8 +356,8 @@ class ExamWindow(QMainWindow):
         self._show_question(self.session.row)
         self.options.move_focus(0)
         attempt = self.session.attempt
-        self._known_extension_ms = attempt.extension_ms if attempt is not None else 0
         if attempt is not None:
+            self.follow.known_extension_ms = attempt.extension_ms
             self.header.show_candidate(attempt.candidate_number, attempt.full_name)
         self.countdown.start(remaining_ms)
         self.heartbeat_timer.start()
@@ -387,59 +385,13 @@ class ExamWindow(QMainWindow):
             self.confirm_dialog.reject()
         self.session.submit(automatic=True)
 
-    def _attempt_read(self, attempt: object) -> None:
-        """The store's attempt after a heartbeat: follow the proctor's pause, resume and
-        extensions (made in the room view, here or on another screen)."""
-        if self.session.finished:
-            return
-        status = str(getattr(attempt, "status", ""))
-        paused = self.pages.currentWidget() is self.paused_label
-        if status == "paused" and not paused:
-            self.show_paused(at=getattr(attempt, "paused_at", None))
-        elif status == "active" and paused:
-            self.show_resumed()
-        extension = int(getattr(attempt, "extension_ms", 0))
-        if extension > self._known_extension_ms:
-            self._extended(extension - self._known_extension_ms)
-        self._known_extension_ms = extension
-
-    def _extended(self, added_ms: int) -> None:
-        minutes = added_ms // 60_000
-        words = (
-            f"The proctor has given you {minutes} more minute{'s' if minutes != 1 else ''}. "
-            "The time left above includes them."
-        )
-        self.time_warning.setText(words)
-        self.time_warning.show()
-        self._announce(self.header.time_left, words, urgent=False)
-        QTimer.singleShot(EXTENSION_SHOWN_MS, self.time_warning.hide)
-
     def show_paused(self, reason: str = "", *, at: datetime | None = None) -> None:
-        """The proctor paused the attempt: hide the question, stop the clock on screen, and
-        say so in plain words. The heartbeat goes on (it writes nothing while paused) so
-        that the screen notices the resume."""
-        self.countdown.stop()
-        when = f" at {at.astimezone().strftime('%H:%M')}" if at is not None else ""
-        words = f"Paused by the proctor{when} — your time is stopped."
-        self.paused_label.setText(
-            f"<h2>{words}</h2><p>{escape(reason or 'Please stay in your seat and wait.')}</p>"
-            "<p>When the proctor resumes, you continue at the question you were on.</p>"
-        )
-        if self.pages.currentWidget() is not self.paused_label:
-            self._page_before_pause = self.pages.currentWidget()
-        self.pages.setCurrentWidget(self.paused_label)
-        self.header.time_left.setText("Time stopped")
-        self._announce(self, words, urgent=True)
+        """The proctor paused the attempt (proctor_follow.py)."""
+        self.follow.show_paused(reason, at=at)
 
     def show_resumed(self) -> None:
-        """The proctor resumed: back to the page and question the candidate was on; the
-        time left is read again from the store (the paused time was not counted)."""
-        page = self._page_before_pause or self.exam_page
-        self._page_before_pause = None
-        self.pages.setCurrentWidget(page)
-        self.heartbeat_timer.start()
-        self.session.heartbeat()
-        self._announce(self, "The exam continues.", urgent=True)
+        """The proctor resumed: back where the candidate was (proctor_follow.py)."""
+        self.follow.show_resumed()
 
     # -- view ---------------------------------------------------------------------------------
     def zoom(self, step: int) -> None:
