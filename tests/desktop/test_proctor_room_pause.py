@@ -49,6 +49,7 @@ def test_pause_and_resume_with_words_on_screen_and_the_same_question(
     assert words in w.paused_label.text()
     assert "toilet break" not in w.paused_label.text()  # the proctor's reason stays theirs
     assert not w.countdown.running and w.header.time_left.text() == "Time stopped"
+    assert not w.header.review.isEnabled()  # the review page would uncover the questions
     qtbot.waitUntil(lambda: cells(flow)["Status"] == "Paused", timeout=10_000)
     record = [r for r in sat.store.outbox.records() if r.kind == "attempt.paused"][-1]
     assert dict(record.data) == {
@@ -74,7 +75,7 @@ def test_pause_and_resume_with_words_on_screen_and_the_same_question(
     assert isinstance(resume, ResumeDialog)
     assert confirm(qtbot, flow, resume, PIN)
     sat.settle()
-    assert w.pages.currentWidget() is w.exam_page
+    assert w.pages.currentWidget() is w.exam_page and w.header.review.isEnabled()
     assert w.session.row == 2 and w.header.position.text() == "Question 3 of 5"
     assert w.header.time_left.text() == "Time left 59:50"
     assert sat.store.attempts.get(sat.attempt_id).status is AttemptStatus.ACTIVE

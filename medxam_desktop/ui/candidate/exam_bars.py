@@ -4,7 +4,7 @@ actions (previous, flag, clear, next) and the banner that says a write failed.""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from medxam_desktop.ui.candidate.countdown import format_time_left
 from medxam_desktop.ui.candidate.exam_session import SaveState
@@ -49,8 +49,11 @@ class HeaderBar(QFrame):
         self.zoom_in.setToolTip("Larger text (Ctrl+=)")
         self.contrast.setToolTip("High-contrast colours (Ctrl+Shift+H)")
         layout = QHBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.candidate)
+        who = QVBoxLayout()  # the exam's title with the candidate under it: no wider
+        who.setSpacing(0)
+        who.addWidget(self.title)
+        who.addWidget(self.candidate)
+        layout.addLayout(who)
         layout.addWidget(self.position)
         layout.addStretch(1)
         layout.addWidget(self.save_indicator)

@@ -355,12 +355,13 @@ class ExamWindow(QMainWindow):
             self._question_state_changed(row)
         self._show_question(self.session.row)
         self.options.move_focus(0)
-        attempt = self.session.attempt
-        if attempt is not None:
-            self.follow.known_extension_ms = attempt.extension_ms
-            self.header.show_candidate(attempt.candidate_number, attempt.full_name)
         self.countdown.start(remaining_ms)
         self.heartbeat_timer.start()
+        attempt = self.session.attempt
+        if attempt is not None:
+            self.header.show_candidate(attempt.candidate_number, attempt.full_name)
+            self.follow.known_extension_ms = attempt.extension_ms
+            self.follow.attempt_read(attempt)  # opened on a paused attempt: say so
         # Everything made so far (content, documents, widgets) lives the whole exam: keep
         # it out of the cyclic collector, whose full passes would stall a key press.
         gc.collect()

@@ -71,6 +71,7 @@ class ProctorFollow:
         if w.pages.currentWidget() is not w.paused_label:
             self.page_before_pause = w.pages.currentWidget()
         w.pages.setCurrentWidget(w.paused_label)
+        w.header.review.setEnabled(False)  # nothing behind the cover is reachable
         w.header.time_left.setText("Time stopped")
         w._announce(w, words, urgent=True)
 
@@ -81,6 +82,7 @@ class ProctorFollow:
         page = self.page_before_pause or w.exam_page
         self.page_before_pause = None
         w.pages.setCurrentWidget(page)
+        w.header.review.setEnabled(True)
         w.heartbeat_timer.start()
         w.session.heartbeat()
         w._announce(w, "The exam continues.", urgent=True)

@@ -110,7 +110,7 @@ class RosterPage(QWidget):
         for action, text, keys in ACTIONS:
             plain = text.replace("&", "").rstrip("…")
             button = named(QPushButton(text), f"room{action.title()}Button", plain)
-            button.setText(text)
+            button.setText(f"{text} ({keys})")
             button.setToolTip(f"{plain} ({keys})")
             button.clicked.connect(self._requester(action))
             page_shortcut(self, keys, self._requester(action))
