@@ -97,6 +97,9 @@ def workstation(qtbot: QtBot, admin_world: AdminWorld, tmp_path: Path) -> Iterat
     composed.start()
     qtbot.waitUntil(lambda: composed.flow is not None, timeout=WAIT)
     yield composed
+    # The sign-ins start syncs: let them finish and call back while the window lives.
+    wait_for_all()
+    qtbot.wait(50)
     composed.close()
 
 
