@@ -52,3 +52,30 @@ def test_the_bundle_key_problem_in_plain_words() -> None:
     assert _bundle_key_words("No keyring backend is installed; ...") == KEYRING_WORDS
     words = _bundle_key_words("This endpoint needs a bearer token")
     assert "bearer" not in words and "token" not in words and "signed in" in words
+
+
+def test_the_tables_fit_the_dock_at_the_default_size(qtbot: QtBot, tmp_path: Path) -> None:
+    """No sideways scrolling: the receipt codes stay in sight, long text is elided."""
+    from medxam_desktop.store import Store
+    from medxam_desktop.sync.api_client import ApiClient
+    from medxam_desktop.sync.pusher import Pusher
+    from medxam_desktop.ui.main_window import MainWindow
+    from medxam_desktop.ui.proctor.sync_panel import _fill
+
+    with Store.open(tmp_path / "store.sqlite3") as store:
+        panel = SyncPanel(SyncScheduler(Pusher(store, ApiClient("http://127.0.0.1:9"))))
+        window = MainWindow(server_url="http://127.0.0.1:9")
+        qtbot.addWidget(window)
+        window.show_sync_panel(panel)
+        window.show()  # the default size
+        _fill(panel.receipts, [(f"C{i} A very long candidate name {i}", "finished",
+                                "complete", "K7F3-9QX2") for i in range(8)])  # fmt: skip
+        _fill(panel.quarantine, [("41", "attempt.time_extended", "x" * 300)])
+        qtbot.wait(50)
+        for table in (panel.receipts, panel.quarantine):
+            header = table.horizontalHeader()
+            used = sum(header.sectionSize(c) for c in range(header.count()))
+            assert used <= table.viewport().width(), table.objectName()
+        cell = panel.quarantine.item(0, 2)
+        assert cell is not None and cell.toolTip() == "x" * 300
+        wait_for_all()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -86,10 +86,10 @@ class SyncPanel(QWidget):
         named(self.progress, "exportProgress", "Export progress")
         self.progress.setVisible(False)
         self.quarantine = _table(
-            self, "quarantineTable", "Quarantined records", "Seq", "Kind", "Reason"
+            self, "quarantineTable", "Quarantined records", 2, "Seq", "Kind", "Reason"
         )
         self.receipts = _table(
-            self, "receiptsTable", "Ended attempts", "Candidate", "Status", "Server", "Receipt"
+            self, "receiptsTable", "Ended attempts", 0, "Candidate", "Status", "Server", "Receipt"
         )
         buttons = QHBoxLayout()
         buttons.addWidget(self.sync_button)
@@ -231,7 +231,9 @@ def _bundle_key_words(problem: str) -> str:
     )
 
 
-def _table(parent: QWidget, name: str, title: str, *headers: str) -> QTableWidget:
+def _table(parent: QWidget, name: str, title: str, stretch: int, *headers: str) -> QTableWidget:
+    """Columns fit their contents except ``stretch``, which takes the rest (its text
+    elided, whole in the tooltip): no sideways scrolling at the default size."""
     table = QTableWidget(0, len(headers), parent)
     named(table, name, title)
     table.setHorizontalHeaderLabels(list(headers))
@@ -239,7 +241,8 @@ def _table(parent: QWidget, name: str, title: str, *headers: str) -> QTableWidge
     table.verticalHeader().hide()
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     table.setWordWrap(False)
     table.setMinimumHeight(TABLE_MIN_ROWS * table.verticalHeader().defaultSectionSize() + 28)
     return table
@@ -249,7 +252,9 @@ def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(value))
+            item = QTableWidgetItem(value)
+            item.setToolTip(value)
+            table.setItem(r, c, item)
 
 
 def _ago(moment: datetime | None) -> str:
