@@ -111,7 +111,7 @@ class SyncPanel(QWidget):
         self._export_progress = _ExportProgress(self)
         self._export_progress.progressed.connect(self._show_progress)
         scheduler.status_changed.connect(self.show_status)
-        scheduler.sync_started.connect(lambda: self._busy("Syncing…"))
+        scheduler.sync_started.connect(self._syncing)  # a method: gone with the panel
         scheduler.sync_finished.connect(self._synced)
         scheduler.sync_failed.connect(self._sync_failed)
 
@@ -169,6 +169,9 @@ class SyncPanel(QWidget):
                 for a in status.attempts
             ],
         )
+
+    def _syncing(self) -> None:
+        self._busy("Syncing…")
 
     def _busy(self, text: str) -> None:
         self.sync_button.setEnabled(False)
