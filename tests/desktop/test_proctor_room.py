@@ -178,3 +178,53 @@ def test_actions_on_a_candidate_not_started_say_why_not(
     assert flow.room.dialog is None
     assert "has not started yet" in page.message_label.text()
     assert not page.action_buttons["pause"].isEnabled()
+
+
+def test_the_room_view_and_its_dialogs_name_every_control(
+    qtbot: QtBot,
+    exam_room: tuple[SatExam, ProctorFlow],  # noqa: F811
+) -> None:
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QComboBox,
+        QLabel,
+        QLineEdit,
+        QPlainTextEdit,
+        QSpinBox,
+        QWidget,
+    )
+
+    from medxam_desktop.ui.proctor.room_dialogs import (
+        ExtendTimeDialog,
+        IncidentDialog,
+        PauseDialog,
+        ResumeDialog,
+    )
+
+    _sat, flow = exam_room
+    kinds = (QAbstractButton, QLineEdit, QAbstractItemView, QLabel, QComboBox, QSpinBox,
+             QPlainTextEdit)  # fmt: skip
+    roots: list[QWidget] = [
+        flow.roster_page,
+        ExtendTimeDialog("C-001", already_ms=0),
+        IncidentDialog("C-001"),
+        PauseDialog("C-001"),
+        ResumeDialog("C-001"),
+    ]
+    for root in roots:
+        qtbot.addWidget(root)
+        controls = [
+            w
+            for w in root.findChildren(QWidget)
+            if isinstance(w, kinds)
+            and not w.objectName().startswith("qt_")
+            and type(w.parent()).__name__
+            not in ("QLineEdit", "QHeaderView", "QTableCornerButton", "QSpinBox", "QComboBox")
+        ]
+        unnamed = [
+            f"{type(w).__name__}:{w.objectName()}"
+            for w in controls
+            if not (w.objectName() and w.accessibleName())
+        ]
+        assert unnamed == [], (root.objectName(), unnamed)

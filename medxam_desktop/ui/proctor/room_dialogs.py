@@ -164,6 +164,7 @@ class IncidentDialog(RoomActionDialog):
             parent,
         )
         self.category = named(QComboBox(), "incidentCategoryCombo", "Kind of incident")
+        named(self.category.view(), "incidentCategoryList", "Kinds of incident")
         for key, words in INCIDENT_CATEGORIES.items():
             self.category.addItem(words, key)
         self.note = named(QPlainTextEdit(), "incidentNoteEdit", "What happened")
