@@ -56,17 +56,25 @@ class ConfirmSubmitDialog(QDialog):
 
 
 class PinDialog(QDialog):
-    """The proctor types their PIN to close the exam window."""
+    """The proctor types their PIN: to close the exam window, or to pause or resume it."""
 
     pin_entered = Signal(str)
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(
+        self,
+        parent: QWidget,
+        *,
+        asking: str = "Only the proctor can close the exam. Proctor PIN:",
+        ok_text: str = "Close the exam",
+        name: str = "proctorPinDialog",
+    ) -> None:
         super().__init__(parent)
-        self.setObjectName("proctorPinDialog")
+        self.setObjectName(name)
         self.setAccessibleName("Proctor PIN")
         self.setWindowTitle("Proctor PIN")
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.message = QLabel("Only the proctor can close the exam. Proctor PIN:", self)
+        self.asking = asking
+        self.message = QLabel(asking, self)
         self.message.setObjectName("pinMessage")
         self.message.setAccessibleName("Proctor PIN")
         self.message.setWordWrap(True)
@@ -74,9 +82,9 @@ class PinDialog(QDialog):
         self.pin_input.setObjectName("pinInput")
         self.pin_input.setAccessibleName("Proctor PIN")
         self.pin_input.setEchoMode(QLineEdit.EchoMode.Password)
-        self.ok_button = QPushButton("Close the exam", self)
+        self.ok_button = QPushButton(ok_text, self)
         self.ok_button.setObjectName("pinOkButton")
-        self.ok_button.setAccessibleName("Close the exam")
+        self.ok_button.setAccessibleName(ok_text)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("pinCancelButton")
         self.cancel_button.setAccessibleName("Cancel")
@@ -93,7 +101,7 @@ class PinDialog(QDialog):
         layout.addLayout(buttons)
 
     def refuse(self) -> None:
-        self.message.setText("That PIN is not right. Only the proctor can close the exam.")
+        self.message.setText(f"That PIN is not right. {self.asking}")
         self.pin_input.clear()
         self.pin_input.setFocus()
 

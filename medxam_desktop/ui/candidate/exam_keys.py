@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 def bind_exam_keys(window: ExamWindow) -> PageShortcuts:
     """A–E choose, Left/Right and PageUp/PageDown move, Up/Down move between options, S
     strikes the focused option, F flags, Delete clears, Alt+R reviews; on the review page
-    Alt+S submits and Esc goes back; anywhere Ctrl+=/Ctrl+-/Ctrl+0 zoom and Ctrl+Shift+H
-    switches high contrast."""
+    Alt+S submits and Esc goes back; anywhere Ctrl+=/Ctrl+-/Ctrl+0 zoom, Ctrl+Shift+H
+    switches high contrast and Ctrl+Shift+P pauses or resumes (the proctor's PIN)."""
     keys = PageShortcuts(window, window.pages)
     session, options = window.session, window.options
     on_question: list[tuple[str, Callable[[], None]]] = [
@@ -43,6 +43,7 @@ def bind_exam_keys(window: ExamWindow) -> PageShortcuts:
         ("Ctrl+-", partial(window.zoom, -1)),
         ("Ctrl+0", partial(window.zoom, 0)),
         ("Ctrl+Shift+H", window.header.contrast.toggle),
+        ("Ctrl+Shift+P", window.follow.ask_to_pause_or_resume),
     ]
     for key, action in everywhere:
         keys.add(key, action, only_on=None)

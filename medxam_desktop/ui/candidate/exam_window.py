@@ -80,6 +80,7 @@ def exam_window_for(attempt_id: str) -> ExamWindow | None:
 class ExamWindow(QMainWindow):
     exam_submitted = Signal(str, bool)  # attempt id, automatic
     closed_by_proctor = Signal(str)  # attempt id
+    proctor_action_requested = Signal(str)  # "pause" | "resume", once a PIN was accepted
     announced = Signal(str)  # every screen-reader announcement, as sent
 
     def __init__(

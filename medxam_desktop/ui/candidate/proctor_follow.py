@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
+from medxam_desktop.ui.candidate.dialogs import PinDialog
+
 if TYPE_CHECKING:
     from medxam_desktop.ui.candidate.exam_window import ExamWindow
 
@@ -28,6 +30,46 @@ class ProctorFollow:
         self.window = window
         self.known_extension_ms = 0
         self.page_before_pause: QWidget | None = None
+        self.pin_dialog: PinDialog | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self.window.pages.currentWidget() is self.window.paused_label
+
+    def ask_to_pause_or_resume(self) -> None:
+        """Ctrl+Shift+P at the candidate's screen: the proctor's PIN, then the pause (or
+        the resume when paused) is recorded by the proctor's side
+        (``proctor_action_requested``; ui/proctor/exam_close.py)."""
+        w = self.window
+        if w.session.finished or w._verify_pin is None:
+            return
+        action = "resume" if self.paused else "pause"
+        asking = (
+            "Only the proctor can resume the exam. Proctor PIN:"
+            if action == "resume"
+            else "Only the proctor can pause the exam. Proctor PIN:"
+        )
+        dialog = PinDialog(
+            w, asking=asking, ok_text=f"{action.capitalize()} the exam", name="pausePinDialog"
+        )
+        dialog.pin_entered.connect(lambda pin: self._pin_entered(dialog, action, pin))
+        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
+        self.pin_dialog = dialog
+        dialog.open()
+
+    def _dialog_closed(self, dialog: PinDialog) -> None:
+        if self.pin_dialog is dialog:
+            self.pin_dialog = None
+        dialog.deleteLater()
+        self.window.activateWindow()  # keys go back to the exam (not every platform does)
+
+    def _pin_entered(self, dialog: PinDialog, action: str, pin: str) -> None:
+        verify = self.window._verify_pin
+        if verify is not None and pin and verify(pin):
+            dialog.accept()
+            self.window.proctor_action_requested.emit(action)
+        else:
+            dialog.refuse()
 
     def attempt_read(self, attempt: object) -> None:
         """The store's attempt after a heartbeat: pause, resume, extension."""

@@ -35,6 +35,7 @@ class _Pins(Protocol):
 class _Attempts(Protocol):
     def get(self, attempt_id: str) -> AttemptView: ...
     def pause(self, attempt_id: str, *, by: str | None, reason: str) -> AttemptView: ...
+    def resume(self, attempt_id: str, *, by: str | None) -> AttemptView: ...
     def incident(
         self, attempt_id: str, *, category: str, note: str, by: str | None
     ) -> AttemptView: ...
@@ -75,6 +76,29 @@ class ExamCloseGuard(QObject):
     def watch(self, window: ExamWindow) -> None:
         self.window = window  # the window keeps this guard alive through ``verify_pin``
         window.closed_by_proctor.connect(self._closed)
+        window.proctor_action_requested.connect(self._pause_or_resume)
+
+    def _pause_or_resume(self, action: str) -> None:
+        """Ctrl+Shift+P at the candidate's screen, the PIN accepted: recorded with who."""
+        proctor, window = self.closed_by, self.window
+        if proctor is None or window is None:
+            return
+        window.session.send_queued_now()  # the candidate's last answer goes first
+        store, attempt_id = self.store, self.attempt_id
+        log.info("proctor %s: %s attempt %s at the workstation", proctor.user_id, action,
+                 attempt_id)  # fmt: skip
+
+        def record() -> AttemptView:
+            if action == "resume":
+                return store.attempts.resume(attempt_id, by=proctor.user_id)
+            reason = f"paused at the workstation by proctor {proctor.full_name}"
+            return store.attempts.pause(attempt_id, by=proctor.user_id, reason=reason)
+
+        run_on_store(
+            record,
+            on_done=lambda _view: window.session.heartbeat(),  # the screen follows at once
+            on_error=_record_failed,
+        )
 
     def verify(self, pin: str) -> bool:
         try:
