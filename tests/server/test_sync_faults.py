@@ -209,7 +209,9 @@ def test_any_order_and_split_into_batches_gives_the_same_attempts(
     cuts = sorted(data.draw(st.sets(st.integers(1, len(order) - 1), max_size=5)))
     batches = [order[i:j] for i, j in zip([0, *cuts], [*cuts, len(order)], strict=True)]
     for batch_records in batches:
-        batch = ingest.Batch(str(uuid.uuid4()), "h", ws_id, batch_records, admin.user_id)
+        batch = ingest.Batch(
+            str(uuid.uuid4()), "h", ws_id, batch_records, admin.user_id, admin=True
+        )
         ingest.run_batch(app.state.session_factory, batch, secret=TEST_SECRET.encode())
     attempt_ids = {r["attempt_id"] for r in records}
     with transaction(app.state.session_factory) as session:
