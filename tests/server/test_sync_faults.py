@@ -4,6 +4,7 @@ and any split of a workstation's records into batches gives the same attempts.""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import uuid
 from typing import Any
@@ -19,14 +20,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from medxam_server.db import transaction
-from medxam_server.models import Attempt, AttemptQuestion, SyncBatch, SyncRecord
+from medxam_server.models import Attempt, AttemptQuestion, GroupMember, SyncBatch, SyncRecord
 from medxam_server.services import ingest
 from medxam_server.services.exam_questions import load_exam_questions
 from medxam_server.services.fold import FoldRecord, fold_attempt
 from medxam_server.services.sync_validation import validate_record
 from tests.conftest import TEST_SECRET
 from tests.server.conftest import SignedIn
-from tests.server.factories import Setup, make_setup, multiple, single
+from tests.server.factories import Setup, make_setup, make_taker, multiple, single
 from tests.server.workstation_sim import WorkstationSim, push, statuses
 
 
@@ -201,6 +202,12 @@ def _state(session: Session, attempt_ids: set[str]) -> dict[str, Any]:
 def test_any_order_and_split_into_batches_gives_the_same_attempts(
     app: FastAPI, admin: SignedIn, setup: Setup, data: st.DataObject
 ) -> None:
+    # The examples share the fixture's delivery; a taker sits it once (issue 13, finding 2),
+    # so each example starts its attempts for takers of its own.
+    with transaction(app.state.session_factory) as session:
+        takers = [make_taker(session) for _ in range(2)]
+        session.add_all(GroupMember(group_id=setup.group_id, taker_id=t) for t in takers)
+    setup = dataclasses.replace(setup, taker_ids=takers)
     records = _scenario(setup)
     ws_id = records[0].pop("_ws")
     for record in records[1:]:
