@@ -3,13 +3,18 @@ back to the question the candidate was on; paused time is never charged."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from medxam_desktop.domain.lifecycle import AttemptStatus
+from medxam_desktop.domain.timing import FakeClock
+from medxam_desktop.store import Store
 from medxam_desktop.ui.proctor.flow import ProctorFlow
 from medxam_desktop.ui.proctor.room_dialogs import PauseDialog, ResumeDialog
-from tests.desktop.exam_window_support import SatExam, sit
+from medxam_desktop.ui.tasks import wait_for_all
+from tests.desktop.exam_window_support import SatExam, exam_content, sit, start_attempt
 from tests.desktop.room_support import (
     PIN,
     cells,
@@ -17,6 +22,7 @@ from tests.desktop.room_support import (
     exam_room,  # noqa: F401 (a fixture)
     focus_room,
     open_action,
+    room_for,
 )
 
 
@@ -120,3 +126,26 @@ def test_without_the_content_resume_asks_for_the_start_code(
     qtbot.keyClick(flow.roster_page.filter_edit, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert flow.room.dialog is None
     assert flow.currentWidget() is flow.start_code_page
+
+
+def test_downtime_credited_after_a_restart_is_shown_to_the_proctor(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    clock = FakeClock()
+    path = tmp_path / "store.sqlite3"
+    store = Store.open(path, clock=clock)
+    attempt_id = start_attempt(store)
+    store.answers.heartbeat(attempt_id)
+    store.close()
+    clock.advance(125_000)  # the power was off for two minutes and five seconds
+    store = Store.open(path, clock=clock)  # the attempt comes back paused, time credited
+    try:
+        sat = SatExam(store, clock, attempt_id, exam_content(), None, qtbot)  # type: ignore[arg-type]
+        flow = room_for(qtbot, sat)
+        qtbot.waitUntil(lambda: cells(flow)["Status"] == "Paused", timeout=10_000)
+        details = flow.roster_page.details_label.text()
+        assert "restarted during this exam: 2 min 05 s of downtime was credited" in details
+        flow.room.timer.stop()
+    finally:
+        wait_for_all()
+        store.close()

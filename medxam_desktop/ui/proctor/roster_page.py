@@ -207,6 +207,12 @@ class RosterPage(QWidget):
         room = self.model.room.get(entry.taker_id)
         incidents = room.incidents if room else ()
         lines = [f"{entry.candidate_number} · {entry.full_name}: {STATUS_WORDS[attempt.status]}"]
+        if attempt.credited_downtime_ms:
+            credited = _duration(attempt.credited_downtime_ms)
+            lines.append(
+                f"  The workstation restarted during this exam: {credited} of downtime "
+                "was credited to the candidate."
+            )
         lines += [f"  {i.at.astimezone().strftime('%H:%M')}  {i.words}" for i in incidents] or [
             "  No incidents recorded."
         ]
@@ -274,3 +280,9 @@ def _action_problem(action: str, entry: RosterEntry, attempt: AttemptView | None
         words = {"pause": "be paused", "resume": "be resumed"}.get(action, action)
         return f"{entry.full_name}'s exam is {STATUS_WORDS[status].lower()}: it cannot {words}."
     return None
+
+
+def _duration(ms: int) -> str:
+    """ "2 min 05 s", "40 s"."""
+    minutes, seconds = divmod(max(0, ms) // 1000, 60)
+    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
