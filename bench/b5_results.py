@@ -37,11 +37,13 @@ from medxam_server.migrate import upgrade
 from medxam_server.models import answer_mask
 from medxam_server.services import auth
 from medxam_server.services.points import UNITS_PER_POINT
+from medxam_server.services.receipts import receipt_code, records_digest
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TARGET_SECONDS = 1.5
 TARGET_RATIO = 6.0
 PASSWORD = "bench password 123"
+SECRET = "bench"  # the server secret, so the receipt codes are what it would issue
 LABELS = "ABCDE"
 
 
@@ -146,12 +148,16 @@ def load(url: str, attempts: int, questions: int, seed: int = 5) -> str:
         with cur.copy(
             "COPY attempts (id, delivery_id, exam_id, taker_id, status,"
             " score_units, penalty_units, max_score_units, score_source, created_by,"
-            " created_at, updated_at, integrity, started_at, finished_at) FROM STDIN"
+            " created_at, updated_at, integrity, started_at, finished_at, record_count,"
+            " digest, receipt_code) FROM STDIN"
         ) as copy:
             for j, (aid, tid) in enumerate(zip(attempt_ids, taker_ids, strict=True)):
                 units = (int(scores[j]) * UNITS_PER_POINT, int(wrongs[j]) * UNITS_PER_POINT // 4)
                 tail = (questions * UNITS_PER_POINT, "auto", ids["user"], now, now, "complete")
-                tail += (now, now)
+                # The finish a sync would have held: a count, a digest and its receipt code.
+                digest = records_digest([aid])
+                code = receipt_code(SECRET.encode(), aid, digest)
+                tail += (now, now, questions + 1, digest, code)
                 copy.write_row((aid, ids["delivery"], ids["exam"], tid, "finished", *units, *tail))
         stamp = now.isoformat()
         with cur.copy(
@@ -204,7 +210,7 @@ def time_baseline(url: str, delivery_id: str, runs: int) -> float:
 
 def time_results(url: str, delivery_id: str, runs: int, attempts: int) -> float:
     with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(database_url=url, data_dir=Path(data_dir), secret_key="bench")
+        settings = Settings(database_url=url, data_dir=Path(data_dir), secret_key=SECRET)
         app = create_app(settings)
         with transaction(app.state.session_factory) as session:
             auth.create_user(

@@ -33,6 +33,10 @@ class AttemptOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     integrity: Literal["complete", "incomplete", "unverified"]
+    receipt_code: str | None = Field(
+        description="XXXX-XXXX as the batch sync returned it for the attempt's finish; null "
+        "without one, and always null for proctors (admins only)"
+    )
 
 
 class TakerBrief(BaseModel):

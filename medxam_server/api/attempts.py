@@ -2,7 +2,8 @@
 
 Proctors see only the attempts of deliveries they are assigned to (others answer 404)
 and never a score: ``score``, ``penalty``, ``total``, ``max_score``, ``percent`` and
-``passed`` are null for them (issue 13, findings 2 and 10; docs/api.md "Security model").
+``passed`` are null for them (issue 13, findings 2 and 10; docs/api.md "Security model"),
+and so is ``receipt_code`` (admins only, issue 12).
 """
 
 from __future__ import annotations

@@ -88,6 +88,10 @@ class AttemptResult(_Out):
     passed: bool | None
     finished_at: datetime | None
     integrity: Literal["complete", "incomplete", "unverified"]
+    receipt_code: str | None = Field(
+        description="XXXX-XXXX, as the batch sync returned it for the attempt's finish; "
+        "null while no attempt.finished is held"
+    )
 
 
 class DeliveryResults(_Out):

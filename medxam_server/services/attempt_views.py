@@ -14,13 +14,16 @@ from medxam_server.services.points import from_units
 from medxam_server.services.scoring import percent, score_question
 
 SCORE_FIELDS = ("score", "penalty", "total", "max_score", "percent", "passed")
+# Admins only, like the scores: a receipt code looks the attempt up (GET /api/receipts).
+ADMIN_ONLY_FIELDS = (*SCORE_FIELDS, "receipt_code")
 
 
 def attempt_view(
     attempt: Attempt, pass_score_units: int, *, with_scores: bool = True
 ) -> dict[str, Any]:
     """API.md's attempt. Score fields are null until the attempt is scored (finished), and
-    always null without ``with_scores`` (proctors: issue 13, finding 2)."""
+    always null without ``with_scores`` (proctors: issue 13, finding 2), as is the receipt
+    code (null until the attempt's ``attempt.finished`` arrives by batch sync)."""
     scored = attempt.score_units is not None and attempt.penalty_units is not None
     total = (attempt.score_units or 0) - (attempt.penalty_units or 0)
     view = {
@@ -45,9 +48,10 @@ def attempt_view(
         "created_at": attempt.created_at,
         "updated_at": attempt.updated_at,
         "integrity": attempt.integrity,
+        "receipt_code": attempt.receipt_code,
     }
     if not with_scores:
-        view.update(dict.fromkeys(SCORE_FIELDS))
+        view.update(dict.fromkeys(ADMIN_ONLY_FIELDS))
     return view
 
 

@@ -42,7 +42,9 @@ class ItemRow:
 
 
 class AttemptRow(NamedTuple):
-    """One attempt of the delivery (a tuple: there are thousands of them)."""
+    """One attempt of the delivery (a tuple: there are thousands of them). ``receipt_code``
+    is the one the batch sync returned when the attempt's ``attempt.finished`` arrived (kept
+    with the attempt; API.md rule 6), None without a finish record."""
 
     attempt_id: str
     taker_id: str
@@ -54,6 +56,7 @@ class AttemptRow(NamedTuple):
     max_score_units: int
     finished_at: datetime | None
     integrity: str
+    receipt_code: str | None
 
     @property
     def scored(self) -> bool:
@@ -189,6 +192,7 @@ def _attempts(session: Session, delivery_id: str) -> list[AttemptRow]:
                 Attempt.max_score_units,
                 Attempt.finished_at,
                 Attempt.integrity,
+                Attempt.receipt_code,
             )
             .join(Taker, Taker.id == Attempt.taker_id)
             .where(Attempt.delivery_id == delivery_id)
@@ -247,4 +251,5 @@ def _attempt_json(attempt: AttemptRow, exam_max_units: int, pass_units: int) -> 
         "passed": total >= pass_units if scored else None,
         "finished_at": attempt.finished_at,
         "integrity": attempt.integrity,
+        "receipt_code": attempt.receipt_code,
     }

@@ -26,6 +26,7 @@ ATTEMPT_COLUMNS = (
     "passed",
     "finished_at",
     "integrity",
+    "receipt_code",
 )
 ITEM_COLUMNS = (
     "position",

@@ -54,14 +54,14 @@ def test_start_is_201_with_the_callers_id_and_an_unscored_attempt(
     assert set(attempt) == {
         "id", "delivery_id", "exam_id", "taker_id", "workstation_id", "status", "started_at",
         "finished_at", "score", "penalty", "total", "max_score", "percent", "passed",
-        "score_source", "created_by", "created_at", "updated_at", "integrity",
+        "score_source", "created_by", "created_at", "updated_at", "integrity", "receipt_code",
     }  # fmt: skip
     assert attempt["created_by"] == proctor.user_id
     assert attempt["status"] == "in_progress"
     assert attempt["exam_id"] == setup.exam_id
     assert attempt["max_score"] is None  # no score field for a proctor (issue 13, finding 2)
     assert attempt["score"] is None and attempt["passed"] is None
-    assert attempt["integrity"] == "unverified"
+    assert attempt["integrity"] == "unverified" and attempt["receipt_code"] is None
     assert attempt["started_at"].endswith("Z")
 
 
