@@ -45,6 +45,7 @@ class ServerAttempt:
     passed: bool | None
     score_source: str  # auto | manual
     integrity: str
+    receipt_code: str | None = None  # null without a synced finish (and for proctors)
 
     @classmethod
     def from_json(cls, raw: Any) -> ServerAttempt:
@@ -67,6 +68,7 @@ class ServerAttempt:
                 passed=None if passed is None else bool(passed),
                 score_source=str(raw.get("score_source") or "auto"),
                 integrity=str(raw.get("integrity") or "unverified"),
+                receipt_code=_text(raw.get("receipt_code")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ResultsFormatError(f"an attempt: {exc}") from exc

@@ -21,6 +21,7 @@ from medxam_desktop.domain.attempt_review import ServerAttempt
 from medxam_desktop.domain.results_text import format_points
 from medxam_desktop.sync.api_client import ApiClient
 from medxam_desktop.ui.admin.attempt_models import RowRole
+from medxam_desktop.ui.admin.attempts_model import NO_RECEIPT
 from medxam_desktop.ui.admin.console import AdminConsole
 from medxam_desktop.ui.admin.score_dialog import ScoreOverrideDialog, parse_points
 from medxam_desktop.ui.tasks import wait_for_all
@@ -83,6 +84,14 @@ def test_the_attempt_page_lists_every_answer_and_its_time(
     assert page.values["result"].text().startswith("Pass" if details["passed"] else "Fail")
     assert page.values["integrity"].text() == "Complete"
     assert page.time_chart.accessibleName() and page.answers_table.accessibleName()
+    # The receipt code the push returned, as the server's details list it (issue 12) …
+    code = admin_world.receipts[attempt_id]
+    assert details["receipt_code"] == code and page.values["receipt"].text() == code
+    # … also when the results on screen do not hold the attempt (opened from Receipts).
+    page.receipt_lookup = lambda _id: None
+    with qtbot.waitSignal(page.review_shown, timeout=WAIT):
+        page.load(attempt_id)
+    assert page.values["receipt"].text() == code
 
 
 def test_the_timeline_lists_the_pause_extension_and_incident(
@@ -178,6 +187,7 @@ def test_the_server_refuses_to_change_an_attempt_in_progress_in_words(
 ) -> None:
     attempt_id = admin_world.in_progress[0]
     page = open_attempt(qtbot, console, attempt_id)
+    assert page.values["receipt"].text() == NO_RECEIPT  # no finish, no receipt code
     assert not page.override_button.isEnabled()  # the page does not offer it …
     raw = admin_world.admin.get(f"/attempts/{attempt_id}").json()
     dialog = ScoreOverrideDialog(console.context, ServerAttempt.from_json(raw), "x", console)

@@ -254,6 +254,15 @@ def test_the_attempts_table_sorts_and_filters(
     numbers = [Decimal(t) for t in totals if t != "—"]
     assert numbers == sorted(numbers, reverse=True)
     assert totals[-3:] == ["—"] * 3  # the attempts in progress have none
+    # Each attempt's receipt code is the one its push returned (issue 12); none without.
+    receipts = {
+        proxy.index(r, 0).data(AttemptIdRole): proxy.index(r, AttemptColumn.RECEIPT).data()
+        for r in range(proxy.rowCount())
+    }
+    assert receipts == {
+        a["attempt_id"]: admin_world.receipts.get(a["attempt_id"], "—") for a in server
+    }
+    assert len(admin_world.receipts) == len(admin_world.finished)
 
     qtbot.keyClicks(page.filter_edit, "rosalind")
     qtbot.waitUntil(lambda: proxy.rowCount() == 1, timeout=WAIT)

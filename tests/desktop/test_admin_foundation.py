@@ -87,7 +87,7 @@ def test_points_keep_the_servers_digits() -> None:
     assert results.summary.max_score == Decimal("12.333333")
     assert results.summary.sd is None and results.summary.kr20_ci95 is None
     assert row.finished_at == datetime(2026, 11, 24, 10, tzinfo=UTC)
-    assert row.receipt_code is None  # the server's attempts rows do not carry it (yet)
+    assert row.receipt_code is None  # a row without the field (an older server) has none
     assert results.summary.pass_bin() == 0
 
 

@@ -3,7 +3,7 @@
 ``load(attempt_id)`` fetches in one background call the attempt with its candidate
 (``…/details``), its answers, its event timeline (``…/events``) and its score history
 (``…/score-history``). The page shows a header (candidate, status, score, penalty,
-total, percent, pass/fail, integrity, receipt code when the results list it), the
+total, percent, pass/fail, integrity, receipt code: the server's, as in the results), the
 answers table, the time per question chart, the timeline and the score changes.
 "Change score…" (Ctrl+E) opens the override dialog; after a change the page loads again
 and ``score_changed`` tells the console (the results are fetched again too).
@@ -46,6 +46,7 @@ from medxam_desktop.ui.admin.attempt_models import (
     HistoryTableModel,
     seconds_text,
 )
+from medxam_desktop.ui.admin.attempts_model import NO_RECEIPT
 from medxam_desktop.ui.admin.context import AdminContext
 from medxam_desktop.ui.admin.score_dialog import ScoreOverrideDialog
 from medxam_desktop.ui.admin.time_chart import TimeChart
@@ -101,7 +102,7 @@ def header_texts(review: AttemptReview) -> dict[str, str]:
         "percent": format_percent(a.percent),
         "result": f"{passed_words(a.passed)} (pass mark {format_points(d.pass_score)})",
         "integrity": integrity_words(a.integrity),
-        "receipt": review.receipt_code or "not listed by the server",
+        "receipt": a.receipt_code or review.receipt_code or NO_RECEIPT,
         "finished": format_time(a.finished_at),
         "time": seconds_text(review.total_time_ms),
     }

@@ -70,7 +70,7 @@ FAIL_COLOUR = QColor("#9b1c1c")
 PASS_COLOUR = QColor("#1d6b33")
 MUTED_COLOUR = QColor("#5f6368")
 
-NO_RECEIPT = "not listed by the server"
+NO_RECEIPT = "none (no synced finish)"
 NONE_FIRST = float("-inf")
 
 
@@ -195,7 +195,7 @@ class AttemptsTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return HEADERS[section]
         if role == Qt.ItemDataRole.ToolTipRole and section == AttemptColumn.RECEIPT:
-            return "The receipt code the candidate was given (when the server lists it)."
+            return "The receipt code the candidate was given when the finish was synced."
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -218,7 +218,7 @@ class AttemptsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._colour(row.attempt, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == AttemptColumn.RECEIPT:
-            return row.attempt.receipt_code or f"Receipt code {NO_RECEIPT}"
+            return row.attempt.receipt_code or f"Receipt code: {NO_RECEIPT}"
         return None
 
     @staticmethod
