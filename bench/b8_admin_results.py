@@ -56,8 +56,7 @@ OPEN_TIMEOUT_S = 120.0
 # UI-thread steps timed for the report: (console page, attribute path, method). Signal
 # slots connected as bound methods cannot be wrapped; the methods they call can.
 STEPS = (
-    ("results", "", "_loaded"),
-    ("results", "", "_fill"),
+    ("results", "", "_fetched"),
     ("results", "", "_fill_table"),
     ("results", "", "_fill_chart"),
     ("results", "", "_apply_filter"),
@@ -108,8 +107,9 @@ class StepRecorder:
             for part in filter(None, path.split(".")):
                 owner = getattr(owner, part, None)
             method = getattr(owner, name, None)
-            if method is not None:
-                setattr(owner, name, self._wrap(method, f"{key}.{path or 'page'}.{name}"))
+            if method is None:  # a renamed step would silently drop out of the report
+                raise SystemExit(f"B8 FAIL: the {key} page has no step {path or 'page'}.{name}")
+            setattr(owner, name, self._wrap(method, f"{key}.{path or 'page'}.{name}"))
         self._gc_started = 0.0
         self._ui_thread = threading.get_ident()
         gc.callbacks.append(self._collected)
