@@ -7,8 +7,6 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from medxam_desktop.errors import (
@@ -19,6 +17,14 @@ from medxam_desktop.errors import (
     ServerRejectedError,
     SyncError,
     WorkstationRefusedError,
+)
+from medxam_desktop.sync.http_answers import (
+    json_or_reject,
+    problem_detail,
+    protocol_detail,
+    raise_for_common,
+    retry_after,
+    transport_error,
 )
 from medxam_desktop.sync.wire import (
     PACKAGE_LIMIT_BYTES,
@@ -133,9 +139,9 @@ class ApiClient:
         headers = self._headers(kwargs.pop("headers", None))
         try:
             response = self._client.request(method, path, headers=headers, **kwargs)
-        except _transport_error() as exc:
+        except transport_error() as exc:
             raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
-        _raise_for_common(response)
+        raise_for_common(response)
         return response
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -154,16 +160,16 @@ class ApiClient:
             with self._client.stream(method, path, headers=headers, **kwargs) as response:
                 if response.status_code >= 400:
                     response.read()
-                    _raise_for_common(response)
+                    raise_for_common(response)
                 yield response
-        except _transport_error() as exc:
+        except transport_error() as exc:
             raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
 
     def health(self) -> ServerHealth:
         """``GET /api/health``; raises ``OfflineError`` when the server or its database is down."""
         response = self._request("GET", "/health")
         if response.status_code != 200:
-            raise ServerRejectedError(_problem_detail(response))
+            raise ServerRejectedError(problem_detail(response))
         body = response.json()
         return ServerHealth(
             status=body["status"], database=body["database"], version=body["version"]
@@ -183,7 +189,7 @@ class ApiClient:
             raise ServerRejectedError(
                 "Too many failed sign-ins for this name. Wait a few minutes, then try again."
             )
-        body = _json_or_reject(response, 200)
+        body = json_or_reject(response, 200)
         token = str(body["token"])
         self.token = token
         user = parse_user(body["user"])
@@ -205,14 +211,14 @@ class ApiClient:
             response = self._client.post(
                 "/auth/logout", headers={"Authorization": f"Bearer {token}"}
             )
-        except _transport_error() as exc:
+        except transport_error() as exc:
             raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
         if response.status_code not in (204, 200, 401):
             log.warning("logout answered HTTP %s", response.status_code)
 
     def me(self) -> SignedInUser:
         """``GET /api/auth/me``: who the token belongs to (``AuthError`` if it is no good)."""
-        return parse_user(_json_or_reject(self._request("GET", "/auth/me"), 200))
+        return parse_user(json_or_reject(self._request("GET", "/auth/me"), 200))
 
     # --- deliveries and packages --------------------------------------------------------
 
@@ -224,7 +230,7 @@ class ApiClient:
             response = self._request(
                 "GET", "/deliveries", params={"page": page, "per_page": PAGE_SIZE}
             )
-            body = _json_or_reject(response, 200)
+            body = json_or_reject(response, 200)
             items = body.get("items", [])
             deliveries.extend(parse_delivery(item) for item in items)
             if not items or len(deliveries) >= int(body.get("total", 0)):
@@ -255,12 +261,12 @@ class ApiClient:
                     return PackageDownload(body=None, etag=etag, not_modified=True)
                 if response.status_code != 200:
                     response.read()
-                    _raise_for_common(response)
+                    raise_for_common(response)
                     if response.status_code == 404:
                         raise ServerRejectedError("The server has no such delivery any more.")
-                    raise ServerRejectedError(_problem_detail(response))
+                    raise ServerRejectedError(problem_detail(response))
                 body = _read_with_progress(response, progress, cancel)
-        except _transport_error() as exc:
+        except transport_error() as exc:
             raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
         log.info("downloaded package for delivery %s (%d bytes)", delivery_id, len(body))
         return PackageDownload(body=body, etag=response.headers.get("ETag"), not_modified=False)
@@ -329,19 +335,18 @@ class ApiClient:
     ) -> dict[str, Any]:
         try:
             response = self._client.request(method, path, **kwargs)
-        except _transport_error() as exc:
+        except transport_error() as exc:
             raise OfflineError(f"{self.base_url}: {type(exc).__name__}") from exc
         status = response.status_code
         if status == 200:
-            return _json_or_reject(response, 200)
-        detail = _problem_detail(response)
+            return json_or_reject(response, 200)
+        detail = problem_detail(response)
         if status == 401:
             raise AuthError(detail)
         if status == 426:
-            raise ProtocolRefusedError(_protocol_detail(response))
+            raise ProtocolRefusedError(protocol_detail(response))
         if status >= 500 or status == 429 or (status == 409 and conflict_retryable):
-            retry_after = _retry_after(response)
-            raise ServerBusyError(f"HTTP {status}: {detail}", retry_after=retry_after)
+            raise ServerBusyError(f"HTTP {status}: {detail}", retry_after=retry_after(response))
         if status == 403 and forbidden is not None:
             raise forbidden(f"The server said: {detail}")
         if status == 403:
@@ -368,77 +373,3 @@ def _read_with_progress(
     if cancel is not None and cancel.is_set():
         raise DownloadCancelled()
     return bytes(received)
-
-
-def _raise_for_common(response: httpx.Response) -> None:
-    """The answers every endpoint shares: 401 (sign in again), 403, 5xx/503 (offline)."""
-    status = response.status_code
-    if status == 401:
-        raise AuthError(_problem_detail(response))
-    if status == 403:
-        raise ServerRejectedError("Your account may not do this (proctors and admins only).")
-    if status >= 500:
-        raise OfflineError(_problem_detail(response))
-
-
-def _json_or_reject(response: httpx.Response, expected: int) -> dict[str, Any]:
-    if response.status_code != expected:
-        raise ServerRejectedError(_problem_detail(response))
-    try:
-        body = response.json()
-    except ValueError as exc:
-        raise ServerRejectedError("The server sent an answer this program cannot read.") from exc
-    if not isinstance(body, dict):
-        raise ServerRejectedError("The server sent an answer this program cannot read.")
-    return body
-
-
-def problem_detail(response: httpx.Response) -> str:
-    """The ``detail`` of a problem+json answer (or its title, or the status)."""
-    return _problem_detail(response)
-
-
-def _problem_detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return f"HTTP {response.status_code}"
-    if isinstance(body, dict):
-        return str(body.get("detail") or body.get("title") or f"HTTP {response.status_code}")
-    return f"HTTP {response.status_code}"
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` as seconds (delta-seconds or an HTTP date), None when absent."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _protocol_detail(response: httpx.Response) -> str:
-    try:
-        supported = response.json().get("supported_protocols")
-    except (ValueError, AttributeError):
-        supported = None
-    if isinstance(supported, list) and supported:
-        versions = ", ".join(str(v) for v in supported)
-        return f"The server accepts sync protocol version(s) {versions} only."
-    return "The server refused this sync protocol version."
-
-
-def _transport_error() -> type[Exception]:
-    """``httpx.TransportError`` (httpx is already imported: a request was made)."""
-    import httpx
-
-    return httpx.TransportError

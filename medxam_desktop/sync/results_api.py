@@ -33,7 +33,8 @@ from medxam_desktop.domain.attempt_review import (
 from medxam_desktop.domain.results import DeliveryListing, DeliveryResults, SyncCompleteness
 from medxam_desktop.errors import ServerRejectedError, SyncError
 from medxam_desktop.sync import json_chunks
-from medxam_desktop.sync.api_client import ApiClient, DownloadCancelled, problem_detail
+from medxam_desktop.sync.api_client import ApiClient, DownloadCancelled
+from medxam_desktop.sync.http_answers import problem_detail
 
 if TYPE_CHECKING:
     import httpx
