@@ -20,9 +20,9 @@ from pytestqt.qtbot import QtBot
 from medxam_desktop.domain.attempt_review import ServerAttempt
 from medxam_desktop.domain.results_text import format_points
 from medxam_desktop.sync.api_client import ApiClient
-from medxam_desktop.ui.admin.attempt_models import RowRole
 from medxam_desktop.ui.admin.attempts_model import NO_RECEIPT
 from medxam_desktop.ui.admin.console import AdminConsole
+from medxam_desktop.ui.admin.rows_model import RowRole
 from medxam_desktop.ui.admin.score_dialog import ScoreOverrideDialog, parse_points
 from medxam_desktop.ui.tasks import wait_for_all
 from tests.contract.live_server import PASSWORD

@@ -3,22 +3,18 @@ history (model/view with named roles, read-only)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from medxam_desktop.domain.attempt_review import AttemptAnswer, AttemptEvent, ScoreChange
 from medxam_desktop.domain.results_text import DASH, event_words, format_points
+from medxam_desktop.ui.admin.rows_model import RIGHT_ALIGNED, RowsModel
 
-Index = QModelIndex | QPersistentModelIndex
-RowRole = Qt.ItemDataRole.UserRole + 1  # the row's domain object
-SortKeyRole = Qt.ItemDataRole.UserRole + 2
 CORRECT_COLOUR = QColor("#1d6b33")
 WRONG_COLOUR = QColor("#9b1c1c")
-T = TypeVar("T")
 
 
 def seconds_text(ms: int) -> str:
@@ -67,57 +63,7 @@ def event_details(event: AttemptEvent) -> str:
     return reason or DASH
 
 
-class _RowsModel(QAbstractTableModel, Generic[T]):
-    """Rows of one domain type; columns are (header, text, sort key) triples."""
-
-    columns: Sequence[tuple[str, Callable[[Any], str], Callable[[Any], Any]]] = ()
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.rows: tuple[T, ...] = ()
-
-    def set_rows(self, rows: Sequence[T]) -> None:
-        self.beginResetModel()
-        self.rows = tuple(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole)
-            and 0 <= section < len(self.columns)
-        ):
-            return self.columns[section][0]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        row = self.rows[index.row()]
-        header, text, key = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return text(row)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{header}: {text(row)}"
-        if role == RowRole:
-            return row
-        if role == SortKeyRole:
-            return key(row)
-        return self.extra(row, index.column(), role)
-
-    def extra(self, row: T, column: int, role: int) -> Any:
-        return None
-
-
-class AnswersTableModel(_RowsModel[AttemptAnswer]):
+class AnswersTableModel(RowsModel[AttemptAnswer]):
     columns = (
         ("Q", lambda a: str(a.position), lambda a: a.position),
         ("Answer", lambda a: ", ".join(a.answer) or DASH, lambda a: ",".join(a.answer)),
@@ -135,7 +81,7 @@ class AnswersTableModel(_RowsModel[AttemptAnswer]):
         if role == Qt.ItemDataRole.ForegroundRole and column == 2 and row.is_correct is not None:
             return QBrush(CORRECT_COLOUR if row.is_correct and row.answer else WRONG_COLOUR)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (0, 3, 4):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return RIGHT_ALIGNED
         return None
 
 
@@ -143,7 +89,7 @@ def _who(event: AttemptEvent) -> str:
     return event.by_name or (event.by[:8] if event.by else DASH)
 
 
-class EventsTableModel(_RowsModel[AttemptEvent]):
+class EventsTableModel(RowsModel[AttemptEvent]):
     """The timeline in the server's order (lifecycle by seq, then score overrides)."""
 
     columns = (
@@ -154,7 +100,7 @@ class EventsTableModel(_RowsModel[AttemptEvent]):
     )
 
 
-class HistoryTableModel(_RowsModel[ScoreChange]):
+class HistoryTableModel(RowsModel[ScoreChange]):
     """Manual score changes, newest first (as the server lists them)."""
 
     columns = (

@@ -4,17 +4,16 @@ and the per-workstation breakdown of the selected one."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from medxam_desktop.domain.results import DeliveryListing, SyncCompleteness, WorkstationSync
 from medxam_desktop.domain.results_text import DASH, format_time
+from medxam_desktop.ui.admin.rows_model import RIGHT_ALIGNED, RowsModel, SortKeyRole
 
-Index = QModelIndex | QPersistentModelIndex
-DeliveryIdRole = Qt.ItemDataRole.UserRole + 1
-SortRole = Qt.ItemDataRole.UserRole + 2
+DeliveryIdRole = SortKeyRole + 1
 
 
 class DeliveryColumn(enum.IntEnum):
@@ -43,132 +42,79 @@ def sync_words(sync: SyncCompleteness | None) -> str:
     return "All complete"
 
 
-class DeliveryListModel(QAbstractTableModel):
+def _count(name: str) -> tuple[Callable[[DeliveryListing], str], Callable[[DeliveryListing], int]]:
+    """Text and sort key of one of a delivery's sync counts (a dash until it is known)."""
+
+    def value(d: DeliveryListing) -> int | None:
+        return None if d.sync is None else int(getattr(d.sync, name))
+
+    return (lambda d: DASH if value(d) is None else str(value(d))), (lambda d: value(d) or 0)
+
+
+class DeliveryListModel(RowsModel[DeliveryListing]):
     """Deliveries in the server's order; ``DeliveryIdRole`` gives the id of a row."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[DeliveryListing] = []
-
-    def set_rows(self, rows: Sequence[DeliveryListing]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
+    columns = (
+        (DELIVERY_HEADERS[DeliveryColumn.TITLE], lambda d: d.title, lambda d: d.title),
+        (
+            DELIVERY_HEADERS[DeliveryColumn.OPENS],
+            lambda d: format_time(d.opens_at),
+            lambda d: d.opens_at,
+        ),
+        (DELIVERY_HEADERS[DeliveryColumn.ATTEMPTS], *_count("attempts")),
+        (DELIVERY_HEADERS[DeliveryColumn.COMPLETE], *_count("complete")),
+        (DELIVERY_HEADERS[DeliveryColumn.INCOMPLETE], *_count("incomplete")),
+        (DELIVERY_HEADERS[DeliveryColumn.PENDING], *_count("pending")),
+        (
+            DELIVERY_HEADERS[DeliveryColumn.SYNC],
+            lambda d: sync_words(d.sync),
+            lambda d: sync_words(d.sync),
+        ),
+    )
 
     def row_of(self, delivery_id: str) -> int | None:
         return next((i for i, d in enumerate(self.rows) if d.id == delivery_id), None)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(DELIVERY_HEADERS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = 0
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-        ):
-            return DELIVERY_HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        delivery = self.rows[index.row()]
-        column = DeliveryColumn(index.column())
+    def extra(self, row: DeliveryListing, column: int, role: int) -> Any:
         if role == DeliveryIdRole:
-            return delivery.id
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._text(delivery, column)
+            return row.id
         numeric = DeliveryColumn.ATTEMPTS <= column < DeliveryColumn.SYNC
         if role == Qt.ItemDataRole.TextAlignmentRole and numeric:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return RIGHT_ALIGNED
         return None
-
-    @staticmethod
-    def _text(delivery: DeliveryListing, column: DeliveryColumn) -> str:
-        sync = delivery.sync
-        if column == DeliveryColumn.TITLE:
-            return delivery.title
-        if column == DeliveryColumn.OPENS:
-            return format_time(delivery.opens_at)
-        if column == DeliveryColumn.SYNC:
-            return sync_words(sync)
-        if sync is None:
-            return DASH
-        value = {
-            DeliveryColumn.ATTEMPTS: sync.attempts,
-            DeliveryColumn.COMPLETE: sync.complete,
-            DeliveryColumn.INCOMPLETE: sync.incomplete,
-            DeliveryColumn.PENDING: sync.pending,
-        }[column]
-        return str(value)
-
-
-WORKSTATION_HEADERS = (
-    "Workstation",
-    "Attempts",
-    "Complete",
-    "Incomplete",
-    "Pending",
-    "In progress",
-    "Last received",
-    "High-water mark",
-)
 
 
 def workstation_name(workstation_id: str | None) -> str:
     return "Online (no workstation)" if workstation_id is None else workstation_id[:8]
 
 
-class WorkstationModel(QAbstractTableModel):
+class WorkstationModel(RowsModel[WorkstationSync]):
     """The per-workstation sync state of one delivery."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[WorkstationSync] = []
+    columns = (
+        (
+            "Workstation",
+            lambda w: workstation_name(w.workstation_id),
+            lambda w: w.workstation_id or "",
+        ),
+        ("Attempts", lambda w: str(w.attempts), lambda w: w.attempts),
+        ("Complete", lambda w: str(w.complete), lambda w: w.complete),
+        ("Incomplete", lambda w: str(w.incomplete), lambda w: w.incomplete),
+        ("Pending", lambda w: str(w.pending), lambda w: w.pending),
+        ("In progress", lambda w: str(w.in_progress), lambda w: w.in_progress),
+        (
+            "Last received",
+            lambda w: format_time(w.last_received_at),
+            lambda w: format_time(w.last_received_at),
+        ),
+        (
+            "High-water mark",
+            lambda w: DASH if w.high_water_mark is None else str(w.high_water_mark),
+            lambda w: -1 if w.high_water_mark is None else w.high_water_mark,
+        ),
+    )
 
-    def set_rows(self, rows: Sequence[WorkstationSync]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(WORKSTATION_HEADERS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = 0
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-        ):
-            return WORKSTATION_HEADERS[section]
+    def extra(self, row: WorkstationSync, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0:
+            return row.workstation_id or "Attempts made online, through the API"
         return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        ws = self.rows[index.row()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
-            return ws.workstation_id or "Attempts made online, through the API"
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return None
-        mark = ws.high_water_mark
-        values = (
-            workstation_name(ws.workstation_id),
-            ws.attempts,
-            ws.complete,
-            ws.incomplete,
-            ws.pending,
-            ws.in_progress,
-            format_time(ws.last_received_at),
-            DASH if mark is None else mark,
-        )
-        return str(values[index.column()])
