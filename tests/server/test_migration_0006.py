@@ -4,59 +4,35 @@ that repeat a taker in a delivery are all kept, numbered as sittings 1, 2, ...""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import Uuid
 
 from medxam_server.db import make_engine
 from medxam_server.migrate import upgrade
+from tests.server.migration_tables import ID, T0, USERS, WHEN, new_id, table, uuid_text
 
-ID = Uuid(as_uuid=False)
-WHEN = sa.DateTime(timezone=True)
-T0 = datetime(2026, 11, 24, 9, tzinfo=UTC)
-
-
-def _table(table_name: str, /, **columns: Any) -> sa.TableClause:
-    return sa.table(table_name, *(sa.column(n, t) for n, t in columns.items()))
-
-
-USERS = _table(
-    "users", id=ID, username=sa.String, full_name=sa.String, role=sa.String,
-    password_hash=sa.String, created_at=WHEN, updated_at=WHEN,
-)  # fmt: skip
-EXAMS = _table(
+EXAMS = table(
     "exams", id=ID, title=sa.String, description=sa.Text, duration_minutes=sa.Integer,
     pass_score_units=sa.BigInteger, shuffle_questions=sa.Boolean, shuffle_options=sa.Boolean,
     version=sa.Integer, created_at=WHEN, updated_at=WHEN,
 )  # fmt: skip
-GROUPS = _table(
+GROUPS = table(
     "groups", id=ID, name=sa.String, description=sa.Text, created_at=WHEN, updated_at=WHEN
 )
-TAKERS = _table(
+TAKERS = table(
     "takers", id=ID, candidate_number=sa.String, full_name=sa.String, created_at=WHEN,
     updated_at=WHEN,
 )  # fmt: skip
-DELIVERIES = _table(
+DELIVERIES = table(
     "deliveries", id=ID, exam_id=ID, group_id=ID, title=sa.String, opens_at=WHEN,
     closes_at=WHEN, start_code=sa.String, created_at=WHEN, updated_at=WHEN,
 )  # fmt: skip
-ATTEMPTS = _table(
+ATTEMPTS = table(
     "attempts", id=ID, delivery_id=ID, exam_id=ID, taker_id=ID, status=sa.String,
     started_at=WHEN, max_score_units=sa.BigInteger, score_source=sa.String, created_by=ID,
     created_at=WHEN, updated_at=WHEN, integrity=sa.String,
 )  # fmt: skip
-
-
-def _id() -> str:
-    return str(uuid.uuid4())
-
-
-def _uuid(value: Any) -> str:
-    """A UUID as read back (SQLite keeps 32 hex digits) in its canonical text."""
-    return str(uuid.UUID(str(value)))
 
 
 def test_0006_assigns_every_proctor_and_numbers_repeated_attempts(
@@ -65,10 +41,10 @@ def test_0006_assigns_every_proctor_and_numbers_repeated_attempts(
     engine = make_engine(empty_database_url)
     upgrade(engine, "0005")
     stamp = {"created_at": T0, "updated_at": T0}
-    users = {name: _id() for name in ("ann", "pat", "kim")}
-    exam, group, takers, deliveries = _id(), _id(), [_id(), _id()], [_id(), _id()]
-    repeats = [_id(), _id(), _id()]  # one taker started three times (before the fix)
-    single = _id()
+    users = {name: new_id() for name in ("ann", "pat", "kim")}
+    exam, group, takers, deliveries = new_id(), new_id(), [new_id(), new_id()], [new_id(), new_id()]
+    repeats = [new_id(), new_id(), new_id()]  # one taker started three times (before the fix)
+    single = new_id()
     with engine.begin() as db:
         db.execute(
             sa.insert(USERS),
@@ -119,9 +95,9 @@ def test_0006_assigns_every_proctor_and_numbers_repeated_attempts(
         sittings = {aid: n for aid, n in db.execute(sa.text("SELECT id, sitting FROM attempts"))}
     engine.dispose()
     proctors = (users["pat"], users["kim"])
-    assert {(_uuid(d), _uuid(u)) for d, u in assigned} == {
+    assert {(uuid_text(d), uuid_text(u)) for d, u in assigned} == {
         (d, p) for d in deliveries for p in proctors
     }
-    by_id = {_uuid(aid): sitting for aid, sitting in sittings.items()}
+    by_id = {uuid_text(aid): sitting for aid, sitting in sittings.items()}
     assert [by_id[aid] for aid in repeats] == [2, 1, 3]  # in the order they started
     assert by_id[single] == 1

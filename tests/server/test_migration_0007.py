@@ -5,55 +5,32 @@ with a ``key_withdrawn`` event (a good key and everything else stay as they were
 from __future__ import annotations
 
 import base64
-import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Uuid
 
 from medxam_server.db import make_engine
 from medxam_server.migrate import upgrade
+from tests.server.migration_tables import ID, T0, USERS, WHEN, new_id, table, uuid_text
 
-ID = Uuid(as_uuid=False)
-WHEN = sa.DateTime(timezone=True)
-T0 = datetime(2026, 11, 24, 9, tzinfo=UTC)
-
-
-def _table(table_name: str, /, **columns: Any) -> sa.TableClause:
-    return sa.table(table_name, *(sa.column(n, t) for n, t in columns.items()))
-
-
-USERS = _table(
-    "users", id=ID, username=sa.String, full_name=sa.String, role=sa.String,
-    password_hash=sa.String, created_at=WHEN, updated_at=WHEN,
-)  # fmt: skip
-WORKSTATIONS = _table(
+WORKSTATIONS = table(
     "workstations", id=ID, high_water_mark=sa.BigInteger, last_seen_at=WHEN,
     public_key=sa.String, key_registered_at=WHEN,
 )  # fmt: skip
-BATCHES = _table(
+BATCHES = table(
     "sync_batches", id=ID, body_hash=sa.String, workstation_id=ID, user_id=ID,
     source=sa.String, status=sa.String, created_at=WHEN,
 )  # fmt: skip
 
 
-def _id() -> str:
-    return str(uuid.uuid4())
-
-
-def _uuid(value: Any) -> str | None:
-    return None if value is None else str(uuid.UUID(str(value)))
-
-
 def test_0007_fills_owners_and_withdraws_weak_keys(empty_database_url: str) -> None:
     engine = make_engine(empty_database_url)
     upgrade(engine, "0006")
-    ann, pat, kim = _id(), _id(), _id()
+    ann, pat, kim = new_id(), new_id(), new_id()
     good = base64.b64encode(Ed25519PrivateKey.generate().public_key().public_bytes_raw())
     zeros = base64.b64encode(bytes(32)).decode()
-    pushed, weak, keyed, silent = _id(), _id(), _id(), _id()
+    pushed, weak, keyed, silent = new_id(), new_id(), new_id(), new_id()
     with engine.begin() as db:
         db.execute(
             sa.insert(USERS),
@@ -84,7 +61,7 @@ def test_0007_fills_owners_and_withdraws_weak_keys(empty_database_url: str) -> N
         db.execute(
             sa.insert(BATCHES),
             [
-                {"id": _id(), "body_hash": "h", "workstation_id": ws, "user_id": user}
+                {"id": new_id(), "body_hash": "h", "workstation_id": ws, "user_id": user}
                 | {"source": source, "status": "done", "created_at": T0 + timedelta(minutes=m)}
                 for ws, user, source, m in (
                     (pushed, ann, "bundle", 0),
@@ -104,7 +81,7 @@ def test_0007_fills_owners_and_withdraws_weak_keys(empty_database_url: str) -> N
                 "SELECT workstation_id, kind, old_value, by_user_id, reason FROM workstation_events"
             )
         ).all()
-    state = {_uuid(ws): (_uuid(owner), key, at is not None) for ws, owner, key, at in rows}
+    state = {uuid_text(ws): (uuid_text(owner), key, at is not None) for ws, owner, key, at in rows}
     assert state == {
         pushed: (pat, None, False),
         weak: (kim, None, False),  # withdrawn
@@ -112,6 +89,6 @@ def test_0007_fills_owners_and_withdraws_weak_keys(empty_database_url: str) -> N
         silent: (None, None, False),
     }
     [(ws, kind, old, by, reason)] = events
-    assert (_uuid(ws), kind, old, _uuid(by)) == (weak, "key_withdrawn", zeros, kim)
+    assert (uuid_text(ws), kind, old, uuid_text(by)) == (weak, "key_withdrawn", zeros, kim)
     assert "small order" in reason
     engine.dispose()
