@@ -1,12 +1,12 @@
 """A delivery's results: the summary panel, the score histogram and the attempts table.
 
-``load(delivery_id)`` works in two background stages. First it fetches and parses
-(``ResultsSource.fetch``: the server, else the last results kept on disk, marked
-stale); the summary is shown at once and ``summary_shown`` emitted once it is painted
-(benchmark B8 times it). Then the table rows and the histogram's split are prepared and
-the fresh results written to the cache, off the UI thread; the table follows by one
-model reset, the chart on the next turn of the event loop. Enter or a double-click on an attempt
-opens it (``attempt_chosen``); Ctrl+F goes to the filter box.
+``load(delivery_id)`` fetches and parses (``ResultsSource.fetch``: the server, else the
+last results kept on disk, marked stale) and prepares the table rows and the
+histogram's split, all in one background job; then the summary is shown and
+``summary_shown`` emitted once it is painted (benchmark B8 times it), the table follows
+by one model reset on the next turn of the event loop, the chart on the turn after, and
+the fresh results are written to the cache in the background. Enter or a double-click on
+an attempt opens it (``attempt_chosen``); Ctrl+F goes to the filter box.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from medxam_desktop.domain.results import ResultsSnapshot
 from medxam_desktop.domain.results_text import format_time
 from medxam_desktop.errors import OfflineError, user_message
-from medxam_desktop.sync.results_cache import FetchedResults
+from medxam_desktop.sync.results_cache import FetchedResults, ResultsSource
 from medxam_desktop.ui.admin.attempts_model import (
     AttemptColumn,
     AttemptIdRole,
@@ -55,21 +55,33 @@ FILTER_DELAY_MS = 200
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """The second stage, made off the UI thread once the summary is up."""
+    """The background job's answer: the results as fetched, the table rows and the
+    histogram's split (``stale``/``problem`` for the console's status bar)."""
 
+    fetched: FetchedResults
     rows: list[PreparedRow]
     split: list[tuple[int, int]]  # per histogram bin: (did not pass, passed)
 
+    @property
+    def stale(self) -> bool:
+        return self.fetched.stale
 
-def _prepare(context: AdminContext, delivery_id: str, fetched: FetchedResults) -> Prepared:
-    """Background: the table rows and the histogram's split; then keep the results on
-    disk (after they are shown: megabytes flushed to disk need not delay them)."""
+    @property
+    def problem(self) -> str:
+        return self.fetched.problem
+
+
+def _fetch_and_prepare(source: ResultsSource, delivery_id: str) -> Prepared:
+    """Background: fetch and parse, then the rows and the split, before the summary shows.
+
+    Not after it: the page repaints once the summary is in, and every ``data()`` call of
+    that paint (~4,000 with a table already filled) has to take the GIL from this
+    thread; while it ran ``prepare_rows`` (60-120 ms of Python), the paint, and so the UI
+    thread, stood still until the rows were done (B8: blocks of 70-120 ms)."""
+    fetched = source.fetch(delivery_id)
     results = fetched.snapshot.results
-    prepared = Prepared(
-        prepare_rows(results.attempts), split_bins(results.summary.histogram, results.attempts)
-    )
-    context.source.keep(delivery_id, fetched)
-    return prepared
+    rows = prepare_rows(results.attempts)
+    return Prepared(fetched, rows, split_bins(results.summary.histogram, results.attempts))
 
 
 class ResultsPage(QWidget):
@@ -170,16 +182,18 @@ class ResultsPage(QWidget):
         self._say("Getting the results…", problem=False)
         source = self.context.source
         self.context.calls.call(
-            lambda: source.fetch(delivery_id),
-            on_done=lambda fetched: self._fetched(generation, fetched),
+            lambda: _fetch_and_prepare(source, delivery_id),
+            on_done=lambda prepared: self._fetched(generation, prepared),
             on_error=lambda error: self._failed(generation, error),
             owner=self,
         )
 
-    def _fetched(self, generation: int, fetched: FetchedResults) -> None:
-        """Stage 1 done (fetched and parsed): the summary now, the rest in the background."""
+    def _fetched(self, generation: int, prepared: Prepared) -> None:
+        """Fetched and prepared: the summary now, the table and the chart on the next
+        turns of the event loop, the cache write in the background."""
         if generation != self._generation:
             return  # an older request, overtaken
+        fetched = prepared.fetched
         snapshot = fetched.snapshot
         self.snapshot = snapshot
         results = snapshot.results
@@ -195,10 +209,11 @@ class ResultsPage(QWidget):
             self.fetched_label.setText(f"As of {when}")
         self.summary.repaint()  # painted now, before the table and chart are built
         self.summary_shown.emit(results.delivery_id)
-        context, delivery_id = self.context, results.delivery_id
+        QTimer.singleShot(0, self, lambda: self._fill_table(generation, snapshot, prepared))
+        source, delivery_id = self.context.source, results.delivery_id
+        # Kept on disk after they are shown: megabytes flushed to disk need not delay them.
         run_in_background(
-            lambda: _prepare(context, delivery_id, fetched),
-            on_done=lambda prepared: self._fill_table(generation, snapshot, prepared),
+            lambda: source.keep(delivery_id, fetched),
             on_error=lambda error: self._failed(generation, error),
             owner=self,
         )
