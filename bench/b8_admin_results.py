@@ -423,7 +423,9 @@ def main() -> int:
     first_paint, baseline = figures["first_paint_s"], figures["baseline_get_s"]
     passed = (
         first_paint <= TARGET_FIRST_PAINT_S
-        and figures["max_ui_block_own_ms"] <= TARGET_BLOCK_MS
+        # The target is on the raw block; the block net of CPU waits is printed beside it
+        # to tell a loaded machine from the console's own work.
+        and figures["max_ui_block_ms"] <= TARGET_BLOCK_MS
         and figures["rows"] == args.attempts
     )
     out: dict[str, float | int | str] = {
