@@ -15,14 +15,11 @@ from typing import Any
 from medxam_desktop.domain.results import (
     ResultsFormatError,
     optional_points,
+    optional_text,
     optional_time,
     points,
     utc_time,
 )
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +53,7 @@ class ServerAttempt:
                 delivery_id=str(raw["delivery_id"]),
                 exam_id=str(raw["exam_id"]),
                 taker_id=str(raw["taker_id"]),
-                workstation_id=_text(raw.get("workstation_id")),
+                workstation_id=optional_text(raw.get("workstation_id")),
                 status=str(raw["status"]),
                 started_at=utc_time(raw["started_at"]),
                 finished_at=optional_time(raw.get("finished_at")),
@@ -68,7 +65,7 @@ class ServerAttempt:
                 passed=None if passed is None else bool(passed),
                 score_source=str(raw.get("score_source") or "auto"),
                 integrity=str(raw.get("integrity") or "unverified"),
-                receipt_code=_text(raw.get("receipt_code")),
+                receipt_code=optional_text(raw.get("receipt_code")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ResultsFormatError(f"an attempt: {exc}") from exc
@@ -132,10 +129,10 @@ class AttemptEvent:
                 kind=str(raw["kind"]),
                 at=utc_time(raw["at"]),
                 received_at=optional_time(raw.get("received_at")),
-                workstation_id=_text(raw.get("workstation_id")),
-                by=_text(raw.get("by")),
-                by_name=_text(raw.get("by_name")),
-                question_id=_text(raw.get("question_id")),
+                workstation_id=optional_text(raw.get("workstation_id")),
+                by=optional_text(raw.get("by")),
+                by_name=optional_text(raw.get("by_name")),
+                question_id=optional_text(raw.get("question_id")),
                 data=dict(data) if isinstance(data, dict) else {},
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -160,8 +157,8 @@ class ScoreChange:
         try:
             return cls(
                 changed_at=utc_time(raw["changed_at"]),
-                changed_by=_text(raw.get("changed_by")),
-                changed_by_name=_text(raw.get("changed_by_name")),
+                changed_by=optional_text(raw.get("changed_by")),
+                changed_by_name=optional_text(raw.get("changed_by_name")),
                 old_score=optional_points(raw.get("old_score")),
                 old_penalty=optional_points(raw.get("old_penalty")),
                 new_score=optional_points(raw.get("new_score")),
@@ -204,7 +201,7 @@ class ReceiptCheck:
                 delivery_title=str(delivery["title"]),
                 exam_id=str(delivery["exam_id"]),
                 record_count=None if count is None else int(count),
-                digest=_text(raw.get("digest")),
+                digest=optional_text(raw.get("digest")),
                 finished_at=optional_time(raw.get("finished_at")),
                 integrity=str(raw.get("integrity") or "unverified"),
             )

@@ -105,7 +105,7 @@ def _list(value: Any, what: str) -> Sequence[Any]:
     return value
 
 
-def _text(value: Any) -> str | None:
+def optional_text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
@@ -136,7 +136,7 @@ class DeliveryListing:
                 group_id=str(raw["group_id"]),
                 opens_at=utc_time(raw["opens_at"]),
                 closes_at=utc_time(raw["closes_at"]),
-                location=_text(raw.get("location")) or None,
+                location=optional_text(raw.get("location")) or None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ResultsFormatError(f"a delivery: {exc}") from exc
@@ -335,7 +335,7 @@ class AttemptRow:
                 passed=None if passed is None else bool(passed),
                 finished_at=optional_time(raw["finished_at"]),
                 integrity=str(raw.get("integrity") or "unverified"),
-                receipt_code=_text(raw.get("receipt_code")),
+                receipt_code=optional_text(raw.get("receipt_code")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ResultsFormatError(f"an attempt: {exc}") from exc
