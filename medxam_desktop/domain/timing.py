@@ -153,3 +153,11 @@ def downtime_ms(last_seen: datetime | None, now: datetime) -> int:
     if last_seen is None:
         return 0
     return max(0, int((now - last_seen).total_seconds() * 1000))
+
+
+def format_time_left(remaining_ms: int) -> str:
+    """``1:02:03`` or ``14:59``; rounded up, so "0:00" means the time is really over."""
+    seconds = max(0, (remaining_ms + 999) // 1000)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

@@ -11,10 +11,10 @@ from pytestqt.qtbot import QtBot
 from medxam_desktop.domain.lifecycle import AttemptStatus
 from medxam_desktop.domain.timing import FakeClock
 from medxam_desktop.store import Store
-from medxam_desktop.ui.candidate.dialogs import PinDialog
 from medxam_desktop.ui.candidate.exam_window import ExamWindow
 from medxam_desktop.ui.proctor.exam_close import ExamCloseGuard
 from medxam_desktop.ui.tasks import wait_for_all
+from medxam_desktop.ui.widgets.pin_dialog import PinDialog
 from tests.desktop.exam_window_support import SatExam, exam_content, start_attempt
 
 PIN = "73915824"

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from medxam_desktop.domain.lifecycle import AttemptStatus
-from medxam_desktop.ui.candidate.countdown import format_time_left
+from medxam_desktop.domain.timing import format_time_left
 from tests.desktop.exam_window_support import open_exam
 
 

@@ -20,12 +20,12 @@ from medxam_desktop.domain.lifecycle import AttemptStatus
 from medxam_desktop.domain.proctor import ProctorView
 from medxam_desktop.domain.timing import FakeClock
 from medxam_desktop.store import Store
-from medxam_desktop.ui.candidate.dialogs import PinDialog
 from medxam_desktop.ui.proctor.exam_close import record_close
 from medxam_desktop.ui.proctor.flow import ProctorFlow
 from medxam_desktop.ui.proctor.pin_dialog import SetPinDialog
 from medxam_desktop.ui.proctor.sign_in_dialog import SignInDialog
 from medxam_desktop.ui.tasks import wait_for_all
+from medxam_desktop.ui.widgets.pin_dialog import PinDialog
 from medxam_server.config import Settings
 from tests.conftest import TEST_SECRET
 from tests.contract.live_server import PASSWORD, admin_client, serving, set_up_delivery

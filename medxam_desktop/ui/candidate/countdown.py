@@ -15,14 +15,6 @@ WARNING_MINUTES = (15, 5, 1)
 TICK_MS = 200
 
 
-def format_time_left(remaining_ms: int) -> str:
-    """``1:02:03`` or ``14:59``; rounded up, so "0:00" means the time is really over."""
-    seconds = max(0, (remaining_ms + 999) // 1000)
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
 class Countdown(QObject):
     ticked = Signal(int)  # remaining ms
     warned = Signal(int)  # minutes left at a threshold

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from medxam_desktop.ui.candidate.countdown import format_time_left
+from medxam_desktop.domain.timing import format_time_left
 from medxam_desktop.ui.candidate.exam_session import SaveState
 from medxam_desktop.ui.widgets.naming import named
 

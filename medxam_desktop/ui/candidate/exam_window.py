@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from medxam_desktop.domain.content import ExamContent
 from medxam_desktop.domain.timing import HEARTBEAT_MS, Clock
 from medxam_desktop.ui.candidate.countdown import Countdown
-from medxam_desktop.ui.candidate.dialogs import ConfirmSubmitDialog, PinDialog
+from medxam_desktop.ui.candidate.dialogs import ConfirmSubmitDialog
 from medxam_desktop.ui.candidate.exam_bars import ActionBar, HeaderBar, SaveErrorBanner
 from medxam_desktop.ui.candidate.exam_keys import bind_exam_keys
 from medxam_desktop.ui.candidate.exam_session import ExamSession, SaveState
@@ -51,6 +51,7 @@ from medxam_desktop.ui.candidate.review_page import ReviewPage
 from medxam_desktop.ui.candidate.store_port import ExamStore
 from medxam_desktop.ui.widgets.announce import announce
 from medxam_desktop.ui.widgets.naming import named
+from medxam_desktop.ui.widgets.pin_dialog import PinDialog
 from medxam_desktop.ui.widgets.themes import (
     BASE_POINT_SIZE,
     HIGH_CONTRAST,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
-from medxam_desktop.ui.candidate.dialogs import PinDialog
+from medxam_desktop.ui.widgets.pin_dialog import PinDialog
 
 if TYPE_CHECKING:
     from medxam_desktop.ui.candidate.exam_window import ExamWindow

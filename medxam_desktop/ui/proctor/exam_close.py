@@ -21,9 +21,9 @@ from medxam_desktop.domain.attempt import AttemptView
 from medxam_desktop.domain.lifecycle import AttemptStatus
 from medxam_desktop.domain.proctor import ProctorView
 from medxam_desktop.errors import MedXamError, PinThrottledError, user_message
-from medxam_desktop.ui.candidate.dialogs import PinDialog
 from medxam_desktop.ui.candidate.exam_window import ExamWindow
 from medxam_desktop.ui.tasks import run_on_store
+from medxam_desktop.ui.widgets.pin_dialog import PinDialog
 
 log = logging.getLogger(__name__)
 

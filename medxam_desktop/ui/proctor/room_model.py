@@ -18,7 +18,7 @@ from medxam_desktop.domain.attempt import AttemptView
 from medxam_desktop.domain.lifecycle import AttemptStatus
 from medxam_desktop.domain.package import RosterEntry
 from medxam_desktop.domain.room import RoomEntry
-from medxam_desktop.ui.candidate.countdown import format_time_left
+from medxam_desktop.domain.timing import format_time_left
 
 _Index = QModelIndex | QPersistentModelIndex
 STATUS_WORDS = {
