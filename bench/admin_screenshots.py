@@ -31,7 +31,7 @@ from medxam_desktop.ui.admin.items_page import ItemsPage
 from medxam_desktop.ui.admin.receipts_page import ReceiptsPage
 from medxam_desktop.ui.tasks import wait_for_all
 from medxam_server.config import Settings
-from medxam_server.db import make_engine
+from medxam_server.db.session import make_engine
 from medxam_server.migrate import upgrade
 from tests.contract.live_server import PASSWORD, serving
 from tests.desktop.admin_fixtures import AdminWorld, build_world

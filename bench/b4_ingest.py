@@ -39,9 +39,9 @@ import psycopg
 from bench.procstats import CpuMeter, RssSampler, postgres_backend_pids, tree_pids
 from bench.report import line
 from medxam_server.config import normalise_database_url
-from medxam_server.db import make_engine, transaction
+from medxam_server.db.session import make_engine, transaction
 from medxam_server.migrate import upgrade
-from medxam_server.services import auth
+from medxam_server.services.accounts import auth
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TARGET = ">=25000 and >=0.35"
@@ -75,7 +75,7 @@ def _seed(url: str, attempts: int) -> tuple[list[str], str, list[str]]:
 
     engine = make_engine(normalise_database_url(url))
     upgrade(engine)
-    from medxam_server.db import make_session_factory
+    from medxam_server.db.session import make_session_factory
 
     with transaction(make_session_factory(engine)) as session:
         auth.create_user(

@@ -31,13 +31,13 @@ from sqlalchemy.engine import make_url
 
 from bench.report import line
 from medxam_server.config import Settings, normalise_database_url
-from medxam_server.db import make_engine, transaction
+from medxam_server.db.session import make_engine, transaction
 from medxam_server.main import create_app
 from medxam_server.migrate import upgrade
 from medxam_server.models import answer_mask
-from medxam_server.services import auth
-from medxam_server.services.points import UNITS_PER_POINT
-from medxam_server.services.receipts import receipt_code, records_digest
+from medxam_server.rules.points import UNITS_PER_POINT
+from medxam_server.services.accounts import auth
+from medxam_server.services.sync.receipt_codes import receipt_code, records_digest
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TARGET_SECONDS = 1.5

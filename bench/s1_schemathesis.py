@@ -19,10 +19,10 @@ from fastapi.testclient import TestClient
 
 from bench.report import line
 from medxam_server.config import Settings
-from medxam_server.db import make_engine, transaction
+from medxam_server.db.session import make_engine, transaction
 from medxam_server.main import create_app
 from medxam_server.migrate import upgrade
-from medxam_server.services import auth
+from medxam_server.services.accounts import auth
 from tests.server.s1_fuzz import fuzz
 
 EXAMPLES = int(os.environ.get("MEDXAM_S1_EXAMPLES", "60"))

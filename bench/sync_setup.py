@@ -28,9 +28,9 @@ from sqlalchemy.engine import make_url
 
 from medxam_desktop.store import Store
 from medxam_server.config import normalise_database_url
-from medxam_server.db import make_engine, make_session_factory, transaction
+from medxam_server.db.session import make_engine, make_session_factory, transaction
 from medxam_server.migrate import upgrade
-from medxam_server.services import auth
+from medxam_server.services.accounts import auth
 from tests.contract.live_server import PASSWORD, admin_client, free_port, set_up_delivery
 from tests.memory_keyring import InMemoryKeyring
 

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 from medxam_server import __version__
 from medxam_server.config import get_settings
-from medxam_server.db import make_engine, make_session_factory, transaction
+from medxam_server.db.session import make_engine, make_session_factory, transaction
 from medxam_server.migrate import upgrade
-from medxam_server.services import auth, demo, demo_results
+from medxam_server.services.accounts import auth
 from medxam_server.services.errors import ServiceError
+from medxam_server.services.setup import demo, demo_results
 
 log = logging.getLogger(__name__)
 

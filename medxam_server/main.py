@@ -27,7 +27,7 @@ from medxam_server.api import (
 from medxam_server.api import openapi as openapi_docs
 from medxam_server.api.limits import BodySizeLimit
 from medxam_server.config import Settings, get_settings
-from medxam_server.db import make_engine, make_session_factory
+from medxam_server.db.session import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from medxam_server.config import Settings, normalise_database_url
-from medxam_server.db import make_engine
+from medxam_server.db.session import make_engine
 from medxam_server.migrate import upgrade
 from tests.memory_keyring import InMemoryKeyring
 

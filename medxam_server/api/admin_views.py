@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 
 from medxam_server.api.common import problems
 from medxam_server.api.deps import AdminDep, SessionDep
-from medxam_server.services import attempt_history, delivery_sync_status
+from medxam_server.services.attempts import history as attempt_history
+from medxam_server.services.results import sync_status as delivery_sync_status
 
 router = APIRouter(tags=["admin views"])
 

@@ -8,8 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from medxam_server.api.schemas import RequestModel
 from medxam_server.api.times import ApiTime
-from medxam_server.schemas import RequestModel
 
 
 class AttemptOut(BaseModel):

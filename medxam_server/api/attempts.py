@@ -24,11 +24,11 @@ from medxam_server.api.attempt_schemas import (
     StartIn,
 )
 from medxam_server.api.deps import AdminDep, ProctorDep, SessionDep
+from medxam_server.api.schemas import Page
 from medxam_server.models import AttemptQuestion, User
-from medxam_server.schemas import Page
-from medxam_server.services import attempt_views as views
-from medxam_server.services import attempts
-from medxam_server.services.exam_questions import load_exam_questions
+from medxam_server.services.attempts import lifecycle as attempts
+from medxam_server.services.attempts import views
+from medxam_server.services.attempts.exam_questions import load_exam_questions
 
 router = APIRouter(prefix="/attempts", tags=["attempts"])
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from medxam_server.api.deps import CurrentUser, SettingsDep, TokenDep
-from medxam_server.schemas import LoginIn, LoginOut, UserOut
-from medxam_server.services import auth, login_throttle
+from medxam_server.api.schemas import LoginIn, LoginOut, UserOut
+from medxam_server.services.accounts import auth, login_throttle
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

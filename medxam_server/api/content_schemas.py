@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field, PlainValidator, WithJsonSchema
 
 from medxam_server.api.common import Id, LongText, Name
-from medxam_server.schemas import RequestModel, ResponseModel
+from medxam_server.api.schemas import RequestModel, ResponseModel
 
 Label = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{1,8}$")]
 Points = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]

@@ -11,10 +11,11 @@ from pydantic import Field
 
 from medxam_server.api.common import Id, Name, PageDep, problems
 from medxam_server.api.deps import AdminDep, ProctorDep, SessionDep
+from medxam_server.api.schemas import Page, RequestModel, ResponseModel
 from medxam_server.api.times import ApiTime
-from medxam_server.schemas import Page, RequestModel, ResponseModel
-from medxam_server.services import deliveries, delivery_proctors, packages
-from medxam_server.services.deliveries import DeliveryData
+from medxam_server.services import packages
+from medxam_server.services.setup import deliveries, delivery_proctors
+from medxam_server.services.setup.deliveries import DeliveryData
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 

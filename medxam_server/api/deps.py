@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from medxam_server.config import Settings
 from medxam_server.models import User
-from medxam_server.services import auth
+from medxam_server.services.accounts import auth
 from medxam_server.services.errors import Forbidden, Unauthorized
 
 _bearer = HTTPBearer(auto_error=False)

@@ -19,12 +19,12 @@ from medxam_server.api.content_schemas import (
 )
 from medxam_server.api.deps import AdminDep, SessionDep
 from medxam_server.api.question_sets import question_data
+from medxam_server.api.schemas import Page
 from medxam_server.models import ExamMedia
-from medxam_server.schemas import Page
-from medxam_server.services import exams
+from medxam_server.rules.points import from_units, to_units
 from medxam_server.services.errors import ServiceError
-from medxam_server.services.exams import ExamData, ExamView, MediaData
-from medxam_server.services.points import from_units, to_units
+from medxam_server.services.setup import exams
+from medxam_server.services.setup.exams import ExamData, ExamView, MediaData
 
 router = APIRouter(prefix="/exams", tags=["exams"])
 

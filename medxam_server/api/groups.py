@@ -15,8 +15,8 @@ from medxam_server.api.people_schemas import (
     GroupTakersOut,
     TakerBrief,
 )
-from medxam_server.schemas import Page
-from medxam_server.services import groups
+from medxam_server.api.schemas import Page
+from medxam_server.services.setup import groups
 
 router = APIRouter(prefix="/groups", tags=["groups"])
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from medxam_server import __version__
 from medxam_server.api.problems import database_unavailable
-from medxam_server.db import ping
+from medxam_server.db.session import ping
 
 router = APIRouter(tags=["health"])
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from medxam_server.api.common import Id, LongText, Name
-from medxam_server.schemas import RequestModel, ResponseModel, Role, UserOut
+from medxam_server.api.schemas import RequestModel, ResponseModel, Role, UserOut
 
 Username = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
 Password = Annotated[str, Field(min_length=8, max_length=1024)]

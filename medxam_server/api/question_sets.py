@@ -16,11 +16,11 @@ from medxam_server.api.content_schemas import (
     QuestionSetOut,
 )
 from medxam_server.api.deps import AdminDep, SessionDep
+from medxam_server.api.schemas import Page
 from medxam_server.models import Question
-from medxam_server.schemas import Page
-from medxam_server.services import questions
-from medxam_server.services.points import from_units, to_units
-from medxam_server.services.questions import QuestionData, QuestionSetView
+from medxam_server.rules.points import from_units, to_units
+from medxam_server.services.setup import questions
+from medxam_server.services.setup.questions import QuestionData, QuestionSetView
 
 router = APIRouter(tags=["questions"])
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from medxam_server.api.deps import AdminDep, SessionDep
-from medxam_server.services import results_export
+from medxam_server.services.results import csv_export as results_export
 
 router = APIRouter(prefix="/deliveries", tags=["results"])
 
@@ -149,6 +149,6 @@ def _summary(session: Session, delivery_id: str) -> dict[str, Any]:
     """The results service's summary. It is imported here, on the first results request:
     with it come NumPy and the statistics, which ingest never needs, so a server process
     that only ingests stays smaller (B7's server half)."""
-    from medxam_server.services import results
+    from medxam_server.services.results import delivery_results as results
 
     return results.delivery_results(session, delivery_id=delivery_id)

@@ -22,9 +22,12 @@ from medxam_server.api.sync_schemas import (
     SyncStateOut,
 )
 from medxam_server.models import utcnow
-from medxam_server.services import batch_receipt, bundles, ingest, receipts, workstations
 from medxam_server.services.errors import Invalid
-from medxam_server.services.quarantine_cap import QuarantineCap
+from medxam_server.services.setup import workstations
+from medxam_server.services.sync import bundles, ingest
+from medxam_server.services.sync import receipt_codes as receipts
+from medxam_server.services.sync import reply as batch_receipt
+from medxam_server.services.sync.quarantine_cap import QuarantineCap
 
 router = APIRouter(tags=["sync"])
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from medxam_server.schemas import RequestModel
+from medxam_server.api.schemas import RequestModel
 
 MAX_RECORDS = 10_000
 

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query, Response
 from medxam_server.api.common import PageDep, problems
 from medxam_server.api.deps import AdminDep, ProctorDep, SessionDep
 from medxam_server.api.people_schemas import TakerIn, TakerOut, TakersBulkIn, TakersBulkOut
-from medxam_server.schemas import Page
-from medxam_server.services import takers
-from medxam_server.services.takers import TakerData
+from medxam_server.api.schemas import Page
+from medxam_server.services.setup import takers
+from medxam_server.services.setup.takers import TakerData
 
 router = APIRouter(prefix="/takers", tags=["takers"])
 

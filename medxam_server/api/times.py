@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime
 
-from medxam_server.services.time_window import (
+from medxam_server.rules.time_window import (
     OFFSET_TEXT,
     WINDOW_TEXT,
     offset_in_use,

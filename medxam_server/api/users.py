@@ -9,8 +9,8 @@ from fastapi import APIRouter, Response
 from medxam_server.api.common import PageDep, problems
 from medxam_server.api.deps import AdminDep, SessionDep
 from medxam_server.api.people_schemas import UserDetail, UserIn, UserUpdate
-from medxam_server.schemas import Page
-from medxam_server.services import auth, users
+from medxam_server.api.schemas import Page
+from medxam_server.services.accounts import auth, users
 
 router = APIRouter(prefix="/users", tags=["users"])
 

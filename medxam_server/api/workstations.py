@@ -14,9 +14,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from medxam_server.api.deps import AdminDep, ProctorDep, SessionDep
+from medxam_server.api.schemas import RequestModel
 from medxam_server.api.sync_schemas import KeyIn, KeyOut
-from medxam_server.schemas import RequestModel
-from medxam_server.services import handovers, workstations
+from medxam_server.services.setup import workstations
+from medxam_server.services.sync import handovers
 
 router = APIRouter(tags=["sync"])
 

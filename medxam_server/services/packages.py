@@ -36,7 +36,7 @@ from medxam_server.models import (
     utcnow,
 )
 from medxam_server.services.common import get_or_404
-from medxam_server.services.deliveries import normalise_start_code
+from medxam_server.services.setup.deliveries import normalise_start_code
 
 PACKAGE_VERSION = 1
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1

@@ -16,9 +16,9 @@ import httpx
 import uvicorn
 
 from medxam_server.config import Settings
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.main import create_app
-from medxam_server.services import auth
+from medxam_server.services.accounts import auth
 
 PASSWORD = "correct horse battery staple"
 

@@ -31,7 +31,7 @@ from medxam_server.models import (
     User,
     new_id,
 )
-from medxam_server.services.points import to_units
+from medxam_server.rules.points import to_units
 
 _counter = itertools.count(1)
 LABELS = "ABCDE"
@@ -223,7 +223,7 @@ def make_attempt(
     attempt_id: str | None = None,
 ) -> str:
     """An attempt row as the start endpoint makes it (no answers, not scored)."""
-    from medxam_server.services.scoring import max_score_units
+    from medxam_server.services.attempts.scoring import max_score_units
 
     attempt = Attempt(
         id=attempt_id or new_id(),

@@ -1,6 +1,6 @@
 """A straightforward pure-Python reference of API.md "Results summary", for the tests.
 
-Written from the formulas, independently of ``medxam_server.services.analysis``: plain
+Written from the formulas, independently of ``medxam_server.rules.item_analysis``: plain
 loops, ``statistics`` and ``fractions``; a different formulation of the 27% tie rule
 (each tie class gets the share of the ranked places 0..n_g−1 it overlaps).
 """

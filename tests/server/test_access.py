@@ -22,7 +22,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import AuthSession, utcnow
 from medxam_server.security import hash_token
 from tests.server.conftest import PASSWORD, SignedIn

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medxam_server.services import analysis
+from medxam_server.rules import item_analysis as analysis
 from tests.server import results_reference as ref
 
 LABELS = ["A", "B", "C", "D", "E"]

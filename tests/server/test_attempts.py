@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import ScoreAudit
-from medxam_server.services.points import to_units
+from medxam_server.rules.points import to_units
 from tests.server.conftest import SignedIn
 from tests.server.factories import Setup, make_setup, multiple, single, true_false
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import AuthSession, User, utcnow
 from tests.server.conftest import PASSWORD, SignedIn
 

@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from medxam_server.config import Settings
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.main import create_app
 from medxam_server.models import QuarantinedRecord
-from medxam_server.services.sync_validation import MALFORMED, Rejection, validate_record
+from medxam_server.rules.records import MALFORMED, Rejection, validate_record
 from tests.conftest import TEST_SECRET, _libpq
 from tests.server.conftest import SignedIn, make_user
 from tests.server.factories import Setup, make_setup, single

@@ -16,9 +16,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import Delivery, Exam, ExamMedia, Question, Taker, User, utcnow
-from medxam_server.services import demo, demo_results
+from medxam_server.services.setup import demo, demo_results
 from tests.server.setup_api import open_package
 
 BIN = Path(sys.executable).parent / "medxam-server"

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import AttemptQuestion, ExamQuestion, Question
 from tests.server.conftest import SignedIn
 from tests.server.factories import make_attempt, make_setup

@@ -7,9 +7,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import Attempt, Delivery, SyncRecord
-from medxam_server.services import demo, demo_results
+from medxam_server.services.setup import demo, demo_results
 from tests.conftest import TEST_SECRET
 
 

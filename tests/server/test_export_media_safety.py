@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from medxam_server.services.results_export import ATTEMPT_COLUMNS, attempts_csv
+from medxam_server.services.results.csv_export import ATTEMPT_COLUMNS, attempts_csv
 from tests.server.conftest import SignedIn
 from tests.server.setup_api import assert_problem, import_exam, question
 

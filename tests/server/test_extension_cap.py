@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import QuarantinedRecord
 from tests.server.conftest import SignedIn
 from tests.server.factories import Setup, make_setup, single

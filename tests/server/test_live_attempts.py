@@ -14,9 +14,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import Attempt, Delivery, QuarantinedRecord, utcnow
-from medxam_server.services import attempt_rules, attempt_sync
+from medxam_server.services.attempts import start_checks as attempt_rules
+from medxam_server.services.sync import apply as attempt_sync
 from tests.server.conftest import SignedIn
 from tests.server.factories import Setup, make_attempt, make_setup, multiple, single
 from tests.server.workstation_sim import WorkstationSim, push, statuses

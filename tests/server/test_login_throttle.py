@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 
 from medxam_server import cli
 from medxam_server.config import Settings
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import LoginThrottle, utcnow
-from medxam_server.services import auth, login_throttle
+from medxam_server.services.accounts import auth, login_throttle
 from medxam_server.services.errors import TooManyRequests
 from tests.contract.live_server import serving
 from tests.server.conftest import PASSWORD, SignedIn

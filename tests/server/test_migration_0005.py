@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from medxam_server.config import Settings
-from medxam_server.db import make_engine, transaction
+from medxam_server.db.session import make_engine, transaction
 from medxam_server.main import create_app
 from medxam_server.migrate import upgrade
 from medxam_server.models import (
@@ -27,7 +27,7 @@ from medxam_server.models import (
     QuarantinedRecord,
     SyncRecord,
 )
-from medxam_server.services.receipts import receipt_code
+from medxam_server.services.sync.receipt_codes import receipt_code
 from tests.conftest import TEST_SECRET
 from tests.server.conftest import make_user
 from tests.server.read_all import read_all

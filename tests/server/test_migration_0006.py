@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from medxam_server.db import make_engine
+from medxam_server.db.session import make_engine
 from medxam_server.migrate import upgrade
 from tests.server.migration_tables import ID, T0, USERS, WHEN, new_id, table, uuid_text
 

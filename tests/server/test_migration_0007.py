@@ -10,7 +10,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from medxam_server.db import make_engine
+from medxam_server.db.session import make_engine
 from medxam_server.migrate import upgrade
 from tests.server.migration_tables import ID, T0, USERS, WHEN, new_id, table, uuid_text
 

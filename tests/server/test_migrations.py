@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from medxam_server.db import make_engine
+from medxam_server.db.session import make_engine
 from medxam_server.migrate import upgrade
 from medxam_server.models import Base
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import DeliveryPackage
 from tests.server.conftest import SignedIn
 from tests.server.setup_api import (

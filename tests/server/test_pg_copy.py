@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from medxam_server.db import make_engine, make_session_factory, transaction
-from medxam_server.services import pg_copy
+from medxam_server.db import pg_copy
+from medxam_server.db.session import make_engine, make_session_factory, transaction
 
 ROWS = [
     ("C:\\temp\\new\tline\nreturn\r end", 7, True, datetime(2026, 11, 24, 9, 12, 3, tzinfo=UTC)),

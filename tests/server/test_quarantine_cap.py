@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from medxam_server.config import Settings
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import IntegrityAlert, QuarantinedRecord
 from tests.conftest import TEST_SECRET
 from tests.server.conftest import SignedIn

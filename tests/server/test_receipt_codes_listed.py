@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from tests.server.conftest import SignedIn
 from tests.server.factories import Setup, make_setup, single
 from tests.server.workstation_sim import WorkstationSim, push

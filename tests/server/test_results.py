@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import Attempt
 from tests.server import results_reference as ref
 from tests.server.conftest import SignedIn

@@ -19,12 +19,12 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import Attempt, AttemptQuestion, GroupMember, SyncBatch, SyncRecord
-from medxam_server.services import ingest
-from medxam_server.services.exam_questions import load_exam_questions
-from medxam_server.services.fold import FoldRecord, fold_attempt
-from medxam_server.services.sync_validation import validate_record
+from medxam_server.rules.fold import FoldRecord, fold_attempt
+from medxam_server.rules.records import validate_record
+from medxam_server.services.attempts.exam_questions import load_exam_questions
+from medxam_server.services.sync import ingest
 from tests.conftest import TEST_SECRET
 from tests.server.conftest import SignedIn
 from tests.server.factories import Setup, make_setup, make_taker, multiple, single

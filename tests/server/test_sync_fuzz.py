@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from medxam_server.db import transaction
-from medxam_server.services.sync_validation import KIND_FIELDS
-from medxam_server.services.time_window import offset_in_use, within_window
+from medxam_server.db.session import transaction
+from medxam_server.rules.records import KIND_FIELDS
+from medxam_server.rules.time_window import offset_in_use, within_window
 from tests.server.conftest import SignedIn
 from tests.server.factories import Setup, make_setup, multiple, single
 from tests.server.read_all import read_all

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import AttemptQuestion, IntegrityAlert, QuarantinedRecord, SyncRecord
 from tests.server.conftest import SignedIn
 from tests.server.factories import Setup, make_setup, multiple, single

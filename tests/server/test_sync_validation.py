@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medxam_server.services.sync_validation import (
+from medxam_server.rules.records import (
     MALFORMED,
     Rejection,
     ValidRecord,

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import User
 from tests.server.conftest import SignedIn
 from tests.server.setup_api import assert_problem

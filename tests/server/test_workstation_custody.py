@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from medxam_server.db import transaction
+from medxam_server.db.session import transaction
 from medxam_server.models import Attempt, QuarantinedRecord, SyncRecord, WorkstationEvent
 from tests.server.conftest import SignedIn, make_user
 from tests.server.factories import Setup, make_attempt, make_setup, single

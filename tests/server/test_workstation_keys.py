@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from medxam_server.db import transaction
-from medxam_server.ed25519 import SMALL_ORDER_ENCODINGS, P, key_problem
+from medxam_server.db.session import transaction
 from medxam_server.models import WorkstationEvent
+from medxam_server.rules.ed25519 import SMALL_ORDER_ENCODINGS, P, key_problem
 from tests.server.conftest import SignedIn, make_user
 from tests.server.workstation_sim import push
 

@@ -23,7 +23,7 @@ import binascii
 import sqlalchemy as sa
 from alembic import op
 
-from medxam_server.ed25519 import key_problem
+from medxam_server.rules.ed25519 import key_problem
 
 revision = "0007"
 down_revision = "0006"

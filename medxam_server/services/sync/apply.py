@@ -1,0 +1,375 @@
+"""Turning kept sync records into attempts and answers (the database side of the fold).
+
+New records for a running attempt are applied incrementally (one set-based upsert in
+which the highest ``seq`` wins). When an attempt's start arrives, or an ending record,
+the attempt is rebuilt from all its kept records with ``fold.fold_attempt``, so it is
+always exactly what the records say, whatever order they came in. Everything is done
+for the whole batch at once: a few queries per batch, not per record.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+
+from medxam_server.models import (
+    MASK_LABELS,
+    Delivery,
+    Exam,
+    SyncRecord,
+    answer_mask,
+    utcnow,
+)
+from medxam_server.rules.fold import (
+    ENDING_KINDS,
+    Fact,
+    FoldedAttempt,
+    FoldRecord,
+    answer_effect,
+    fold_attempt,
+)
+from medxam_server.rules.records import ValidRecord
+from medxam_server.services.attempts.exam_questions import QuestionInfo, load_exam_questions
+from medxam_server.services.attempts.scoring import rescore_answers, score_answers
+from medxam_server.services.sync import custody
+from medxam_server.services.sync import statements as sync_store
+from medxam_server.services.sync.attempt_rows import (
+    AttemptRow,
+    insert_attempts,
+    write_changed,
+)
+from medxam_server.services.sync.integrity import AttemptRecords, attempt_records, check_integrity
+from medxam_server.services.sync.receipt_codes import receipt_code
+from medxam_server.services.sync.statements import AnswerRow
+
+log = logging.getLogger(__name__)
+
+NONE_HELD = AttemptRecords()
+_ONE_LABEL_MASK = {label: answer_mask([label]) for label in MASK_LABELS}
+
+
+def _mask(labels: list[str]) -> int:
+    """``answer_mask(labels)``, looked up for the usual one-label answer."""
+    if len(labels) == 1:
+        found = _ONE_LABEL_MASK.get(labels[0])
+        if found is not None:
+            return found
+    return answer_mask(labels)
+
+
+# Exam questions by (exam id, version), shared by the batches of this process: every
+# change to an exam or one of its questions bumps the version, so an entry never goes stale.
+_LOADED: dict[tuple[str, int], Mapping[str, QuestionInfo]] = {}
+MAX_LOADED_EXAMS = 64
+
+
+@dataclass
+class ExamCache:
+    """Exam questions for one batch: the version is read once per exam and batch, the
+    questions only when this process has not loaded that version yet."""
+
+    session: Session
+    exams: dict[str, Mapping[str, QuestionInfo]] = field(default_factory=dict)
+    delivery_exams: dict[str, str] = field(default_factory=dict)  # delivery id -> exam id
+
+    def questions(self, exam_id: str) -> Mapping[str, QuestionInfo]:
+        found = self.exams.get(exam_id)
+        if found is None:
+            version = self.session.connection().scalar(
+                select(Exam.version).where(Exam.id == exam_id)
+            )
+            key = (exam_id, version or 0)
+            found = _LOADED.get(key)
+            if found is None:
+                found = load_exam_questions(self.session, exam_id)
+                while len(_LOADED) >= MAX_LOADED_EXAMS:
+                    _LOADED.pop(next(iter(_LOADED)), None)
+                _LOADED[key] = found
+            self.exams[exam_id] = found
+        return found
+
+
+@dataclass(frozen=True)
+class FoldContext:
+    workstation_id: str
+    user_id: str
+    secret: bytes
+    high_water_mark: int
+    exams: ExamCache
+
+
+def fold_batch(
+    session: Session,
+    ctx: FoldContext,
+    applied: Sequence[ValidRecord],
+    touched: set[str],
+    attempts: dict[str, AttemptRow],
+) -> list[dict[str, Any]]:
+    """Apply a batch's new records to their attempts; one receipt entry per attempt.
+
+    ``touched`` are the attempt ids the batch names, ``attempts`` those that existed
+    (``load_attempts``); attempts the batch creates are added to it.
+    """
+    new: dict[str, list[Fact]] = defaultdict(list)
+    for r in applied:
+        new[r.attempt_id].append(r)
+    ids = sorted(touched)
+    held = attempt_records(session, ids)
+    rebuild = [
+        aid
+        for aid, records in sorted(new.items())
+        if any(r.kind in ENDING_KINDS for r in records)
+        or (aid not in attempts and any(r.kind == "attempt.started" for r in records))
+    ]
+    # Only attempts with records from earlier batches need them read back.
+    partial = [aid for aid in rebuild if held.get(aid, NONE_HELD).count != len(new[aid])]
+    loaded = custody.own_records(
+        session, load_fold_records(session, partial), attempts, ctx.workstation_id
+    )
+    known = {aid: new[aid] for aid in rebuild} | loaded
+    rebuilt = rebuild_attempts(session, ctx, known, attempts)
+    attempts.update(rebuilt)
+    upserts: list[dict[str, Any]] = []
+    rescore: list[AttemptRow] = []
+    for aid, records in sorted(new.items()):
+        attempt = attempts.get(aid)
+        if aid in rebuilt or attempt is None:
+            continue
+        end_seq = held.get(aid, NONE_HELD).end_seq
+        rows = incremental_rows(attempt, records, end_seq=end_seq, exams=ctx.exams)
+        upserts.extend(rows)
+        if rows and attempt.status != "in_progress":
+            rescore.append(attempt)
+    sync_store.upsert_answers(session, upserts)
+    for attempt in rescore:
+        score = rescore_answers(session, attempt.id, ctx.exams.questions(attempt.exam_id))
+        attempt.max_score_units = score.max_score_units
+        if attempt.score_source != "manual":
+            attempt.score_units = score.score_units
+            attempt.penalty_units = score.penalty_units
+        attempt.updated_at = utcnow()
+    finished = [
+        (attempts[aid], held[aid])
+        for aid in ids
+        if aid in attempts
+        and attempts[aid].digest is not None
+        and "attempt.finished" in held.get(aid, NONE_HELD).markers
+    ]
+    missing = check_integrity(session, finished, ctx.high_water_mark, known)
+    # Attempts created by this batch are inserted last, integrity and all, so each is
+    # written once; the others are updated where they changed.
+    insert_attempts(session, [a for a in attempts.values() if a.loaded is None])
+    write_changed(session, attempts.values())
+    session.flush()
+    return [
+        {
+            "attempt_id": aid,
+            "records": held.get(aid, NONE_HELD).count,
+            "integrity": attempts[aid].integrity if aid in attempts else "unverified",
+            "missing_seq": missing.get(aid, []),
+            "receipt_code": attempts[aid].receipt_code if aid in attempts else None,
+        }
+        for aid in ids
+    ]
+
+
+def load_fold_records(session: Session, attempt_ids: Sequence[str]) -> dict[str, list[FoldRecord]]:
+    found: dict[str, list[FoldRecord]] = defaultdict(list)
+    if not attempt_ids:
+        return found
+    query = sync_store.statement_for(session, _fold_records_of)
+    rows = session.connection().execute(query, {"ids": list(attempt_ids)}).all()
+    for attempt_id, rid, seq, kind, at, data, ws in rows:
+        found[str(attempt_id)].append(FoldRecord(str(rid), seq, kind, at, data, str(ws)))
+    return found
+
+
+def _fold_records_of(postgres: bool) -> Executable:
+    return (
+        select(
+            SyncRecord.attempt_id,
+            SyncRecord.id,
+            SyncRecord.seq,
+            SyncRecord.kind,
+            SyncRecord.at,
+            SyncRecord.data,
+            SyncRecord.workstation_id,
+        )
+        .where(sync_store.any_of(SyncRecord.attempt_id, "ids", postgres))
+        .order_by(SyncRecord.attempt_id, SyncRecord.seq)
+    )
+
+
+def _exams_of_deliveries(postgres: bool) -> Executable:
+    return select(Delivery.id, Delivery.exam_id).where(
+        sync_store.any_of(Delivery.id, "ids", postgres)
+    )
+
+
+def rebuild_attempts(
+    session: Session,
+    ctx: FoldContext,
+    records: Mapping[str, Sequence[Fact]],
+    attempts: Mapping[str, AttemptRow],
+) -> dict[str, AttemptRow]:
+    """Rebuild (or create) attempts from all their records; those that exist afterwards.
+
+    A created attempt (``loaded`` None) is not inserted here: ``fold_batch`` does, once its
+    integrity is known."""
+    starts = {}
+    for attempt_id, recs in records.items():
+        start = min(
+            (r for r in recs if r.kind == "attempt.started"), key=lambda r: r.seq, default=None
+        )
+        if start is not None:
+            starts[attempt_id] = start
+    exam_of = ctx.exams.delivery_exams  # those the checks read
+    unread = sorted({str(s.data["delivery_id"]).lower() for s in starts.values()} - set(exam_of))
+    if unread:
+        query = sync_store.statement_for(session, _exams_of_deliveries)
+        for did, exam in session.connection().execute(query, {"ids": unread}):
+            exam_of[str(did)] = str(exam)
+    rebuilt: dict[str, AttemptRow] = {}
+    answer_rows: list[AnswerRow] = []  # of existing attempts (may have rows already)
+    new_answer_rows: list[AnswerRow] = []  # of attempts created here
+    for attempt_id, start in starts.items():
+        delivery_id = str(start.data["delivery_id"]).lower()
+        if delivery_id not in exam_of:
+            log.warning("attempt %s: its delivery no longer exists", attempt_id)
+            continue
+        questions = ctx.exams.questions(exam_of[delivery_id])
+        folded = fold_attempt(records[attempt_id], questions)
+        assert folded is not None
+        attempt = attempts.get(attempt_id)
+        if attempt is None:
+            attempt = AttemptRow(
+                id=attempt_id,
+                delivery_id=delivery_id,
+                exam_id=exam_of[delivery_id],
+                taker_id=str(start.data["taker_id"]).lower(),
+                # The start is new (sent by this workstation) or read back.
+                workstation_id=start.workstation_id
+                if isinstance(start, FoldRecord)
+                else ctx.workstation_id,
+                status="in_progress",
+                started_at=start.at,
+                finished_at=None,
+                score_units=None,
+                penalty_units=None,
+                max_score_units=0,
+                score_source="auto",
+                created_by=ctx.user_id,
+                integrity="unverified",
+                record_count=None,
+                digest=None,
+                receipt_code=None,
+            )
+        rows = _apply_fold(attempt, folded, questions, ctx.secret)
+        (answer_rows if attempt_id in attempts else new_answer_rows).extend(rows)
+        rebuilt[attempt_id] = attempt
+    sync_store.insert_new_answers(session, new_answer_rows)
+    existing = sorted(aid for aid in rebuilt if aid in attempts)
+    sync_store.replace_answers(session, existing, answer_rows)
+    return rebuilt
+
+
+def _apply_fold(
+    attempt: AttemptRow,
+    folded: FoldedAttempt,
+    questions: Mapping[str, QuestionInfo],
+    secret: bytes,
+) -> list[AnswerRow]:
+    """Set the attempt from its fold (scored when ended); its answer rows."""
+    attempt.updated_at = utcnow()
+    attempt.max_score_units = sum(q.points_units for q in questions.values())
+    end = folded.end
+    ended = end is not None or attempt.status != "in_progress"
+    if end is not None:
+        attempt.status = folded.status
+        attempt.finished_at = folded.finished_at
+        if end.kind == "attempt.finished":
+            attempt.record_count = int(end.data["record_count"])
+            attempt.digest = str(end.data["digest"])
+            attempt.receipt_code = receipt_code(secret, attempt.id, attempt.digest)
+    score = score_answers(questions.values(), {qid: a.answer for qid, a in folded.answers.items()})
+    if ended and attempt.score_source != "manual":
+        attempt.score_units = score.score_units
+        attempt.penalty_units = score.penalty_units
+    per_question = score.per_question
+    rows: list[AnswerRow] = []
+    for a in folded.answers.values():
+        outcome = per_question[a.question_id]
+        rows.append(
+            (
+                attempt.id,
+                a.question_id,
+                a.position,
+                a.answer,
+                _mask(a.answer),
+                a.answered_text,
+                a.flagged,
+                a.answer_seq,
+                a.time_spent_ms,
+                a.time_seq,
+                outcome.is_correct if ended else None,
+                outcome.points_awarded_units if ended else None,
+            )
+        )
+    return rows
+
+
+def incremental_rows(
+    attempt: AttemptRow,
+    records: Iterable[Fact],
+    *,
+    end_seq: int | None,
+    exams: ExamCache,
+) -> list[dict[str, Any]]:
+    """Answer rows to upsert for new records of a started attempt (no ending among them).
+
+    Records after the attempt's end are ignored, as the fold ignores them; so are
+    answers to an attempt ended online (it has no ending record to compare with).
+    """
+    if attempt.status != "in_progress" and end_seq is None:
+        return []
+    questions = exams.questions(attempt.exam_id)
+    best: dict[str, dict[str, Any]] = {}
+    for record in records:
+        if end_seq is not None and record.seq > end_seq:
+            continue
+        effect = answer_effect(record, questions)
+        if effect is None:
+            continue
+        question, answer, time_ms = effect
+        row = best.get(question.question_id)
+        if row is None:
+            row = best[question.question_id] = {
+                "attempt_id": attempt.id,
+                "question_id": question.question_id,
+                "position": question.position,
+                "answer": [],
+                "answer_mask": 0,
+                "answered_at": None,
+                "flagged": False,
+                "answer_seq": 0,
+                "time_spent_ms": 0,
+                "time_seq": 0,
+            }
+        if answer is not None and record.seq > row["answer_seq"]:
+            row.update(
+                answer=answer,
+                answer_mask=_mask(answer),
+                answered_at=record.at,
+                flagged=bool(record.data.get("flagged", False)),
+                answer_seq=record.seq,
+            )
+        if time_ms is not None and record.seq > row["time_seq"]:
+            row.update(time_spent_ms=time_ms, time_seq=record.seq)
+    return list(best.values())
