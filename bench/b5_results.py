@@ -36,8 +36,8 @@ from medxam_server.main import create_app
 from medxam_server.migrate import upgrade
 from medxam_server.models import answer_mask
 from medxam_server.rules.points import UNITS_PER_POINT
+from medxam_server.rules.receipt_codes import receipt_code, records_digest
 from medxam_server.services.accounts import auth
-from medxam_server.services.sync.receipt_codes import receipt_code, records_digest
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TARGET_SECONDS = 1.5

@@ -21,7 +21,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, Protocol
 
-from medxam_server.services.attempts.exam_questions import QuestionInfo, answer_problem
+from medxam_server.rules.answers import QuestionInfo, answer_problem
 
 ENDING_KINDS = ("attempt.finished", "attempt.terminated")
 by_seq = attrgetter("seq")

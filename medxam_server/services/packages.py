@@ -20,10 +20,9 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from medxam_server.db.dialect import insert_for
 from medxam_server.models import (
     Delivery,
     DeliveryPackage,
@@ -181,11 +180,7 @@ def _store(session: Session, delivery_id: str, version: int, etag: str, body: by
         "created_at": utcnow(),
     }
     changes = {k: v for k, v in values.items() if k != "delivery_id"}
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        statement: Any = pg_insert(DeliveryPackage).values(**values)
-    else:
-        statement = sqlite_insert(DeliveryPackage).values(**values)
+    statement = insert_for(session, DeliveryPackage).values(**values)
     session.execute(statement.on_conflict_do_update(index_elements=["delivery_id"], set_=changes))
 
 

@@ -27,7 +27,7 @@ from medxam_server.models import (
     QuarantinedRecord,
     SyncRecord,
 )
-from medxam_server.services.sync.receipt_codes import receipt_code
+from medxam_server.rules.receipt_codes import receipt_code
 from tests.conftest import TEST_SECRET
 from tests.server.conftest import make_user
 from tests.server.read_all import read_all

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from medxam_server.rules.points import UNITS_PER_POINT, from_units, to_units
-from medxam_server.services.attempts.scoring import percent, score_answers, score_question
+from medxam_server.rules.scoring import percent, score_answers, score_question
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, delete, select, update
 from sqlalchemy.orm import Session
 
+from medxam_server.db import dialect
 from medxam_server.models import LoginThrottle
 from medxam_server.services.errors import TooManyRequests
-from medxam_server.services.sync import statements as sync_store
 
 _TABLE = cast(Table, LoginThrottle.__table__)
 THROTTLED = "Too many failed sign-ins; wait a few minutes and try again."
@@ -54,7 +54,7 @@ def take(session: Session, *, username: str, address: str, limits: Limits, now: 
     """
     wanted = keys(username, address)
     since = now - timedelta(seconds=limits.window_seconds)
-    rows = session.execute(_upsert(sync_store.is_postgres(session), list(wanted), now, since))
+    rows = session.execute(_upsert(dialect.is_postgres(session), list(wanted), now, since))
     windows: dict[str, datetime] = {}
     waits: list[int] = []
     for key, failures, window_start in rows:
@@ -104,7 +104,7 @@ def _upsert(postgres: bool, wanted: list[str], now: datetime, since: datetime) -
     expired = (_TABLE.c.window_start <= since_param) | (_TABLE.c.failures <= 0)
     # The keys in one fixed order, so two sign-ins lock their rows in the same order.
     return (
-        sync_store.insert_into(_TABLE, postgres)
+        dialect.insert_into(_TABLE, postgres)
         .values([{"key": key, "window_start": now, "failures": 1} for key in sorted(wanted)])
         .on_conflict_do_update(
             index_elements=["key"],

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medxam_server.models import ExamQuestion, Question
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionInfo:
-    question_id: str
-    position: int
-    type: str  # single | multiple | true_false
-    labels: frozenset[str]  # the option labels
-    key: frozenset[str]
-    points_units: int
-    penalty_units: int
+from medxam_server.rules.answers import QuestionInfo
 
 
 def load_exam_questions(session: Session, exam_id: str) -> dict[str, QuestionInfo]:
@@ -50,18 +37,3 @@ def load_exam_questions(session: Session, exam_id: str) -> dict[str, QuestionInf
         )
         for qid, position, qtype, options, key, points, penalty in rows
     }
-
-
-def answer_problem(question: QuestionInfo, answer: Sequence[str]) -> str | None:
-    """Why ``answer`` cannot be an answer to ``question``, or None when it can.
-
-    ``[]`` (cleared) is always allowed; ``single`` and ``true_false`` take one label.
-    """
-    unknown = sorted(set(answer) - question.labels)
-    if unknown:
-        return f"unknown option(s) {', '.join(unknown)} for this question"
-    if len(set(answer)) != len(answer):
-        return "the same option is given twice"
-    if question.type in ("single", "true_false") and len(answer) > 1:
-        return f"a {question.type} question takes one option"
-    return None

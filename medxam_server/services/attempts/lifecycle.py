@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from medxam_server.db.dialect import insert_for
 from medxam_server.models import (
     Attempt,
     AttemptQuestion,
@@ -24,9 +24,10 @@ from medxam_server.models import (
     new_id,
     utcnow,
 )
+from medxam_server.rules.answers import answer_problem
 from medxam_server.rules.points import to_units
 from medxam_server.services.attempts import start_checks as attempt_rules
-from medxam_server.services.attempts.exam_questions import answer_problem, load_exam_questions
+from medxam_server.services.attempts.exam_questions import load_exam_questions
 from medxam_server.services.attempts.scoring import max_score_units, rescore_attempt
 from medxam_server.services.errors import Conflict, Invalid, NotFound
 from medxam_server.services.setup import delivery_proctors
@@ -236,14 +237,9 @@ def save_answer(
         "flagged": flagged,
     }
     keys = ["attempt_id", "question_id"]
-    if _is_postgres(session):
-        pg = postgresql.insert(AttemptQuestion).values(values)
-        set_pg = {k: pg.excluded[k] for k in values if k not in keys}
-        session.execute(pg.on_conflict_do_update(index_elements=keys, set_=set_pg))
-    else:
-        lite = sqlite.insert(AttemptQuestion).values(values)
-        set_lite = {k: lite.excluded[k] for k in values if k not in keys}
-        session.execute(lite.on_conflict_do_update(index_elements=keys, set_=set_lite))
+    upsert = insert_for(session, AttemptQuestion).values(values)
+    changes = {k: upsert.excluded[k] for k in values if k not in keys}
+    session.execute(upsert.on_conflict_do_update(index_elements=keys, set_=changes))
     attempt.updated_at = utcnow()
     session.flush()
     row = session.get_one(AttemptQuestion, (attempt.id, question_id), populate_existing=True)
@@ -286,10 +282,6 @@ def update_score(
     attempt.updated_at = utcnow()
     log.info("score of attempt %s changed by %s", attempt.id, user_id)
     return attempt
-
-
-def _is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def _err(field: str, msg: str) -> dict[str, object]:

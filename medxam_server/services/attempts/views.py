@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medxam_server.models import Attempt, AttemptQuestion, Delivery, Exam, ExamQuestion, Taker
+from medxam_server.rules.answers import QuestionInfo
 from medxam_server.rules.points import from_units
-from medxam_server.services.attempts.exam_questions import QuestionInfo
-from medxam_server.services.attempts.scoring import percent, score_question
+from medxam_server.rules.scoring import percent, score_question
 
 SCORE_FIELDS = ("score", "penalty", "total", "max_score", "percent", "passed")
 # Admins only, like the scores: a receipt code looks the attempt up (GET /api/receipts).

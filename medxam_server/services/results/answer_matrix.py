@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
+from medxam_server.db.dialect import is_postgres
 from medxam_server.models import LABEL_BIT, OTHER_LABEL_BIT, Attempt, AttemptQuestion
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def load_choices(
         return choices
     if not stored_masks:
         cells = _parsed_cells(session, delivery_id, attempt_ids, question_ids, label_bits)
-    elif session.get_bind().dialect.name == "postgresql":
+    elif is_postgres(session):
         cells = _postgres_cells(session, delivery_id, exam_id, attempt_ids, positions)
     else:
         cells = _stored_cells(session, delivery_id, attempt_ids, question_ids)

@@ -19,10 +19,10 @@ from sqlalchemy import ColumnElement, Select, bindparam, delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+from medxam_server.db import dialect
 from medxam_server.models import Delivery, DeliveryProctor, User, utcnow
 from medxam_server.services.common import get_or_404
 from medxam_server.services.errors import Invalid, NotFound
-from medxam_server.services.sync import statements as sync_store
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def assigned_among(session: Session, user_id: str, delivery_ids: Sequence[str]) 
     """Which of ``delivery_ids`` ``user_id`` is assigned to: one query (batch sync)."""
     if not delivery_ids:
         return set()
-    query = sync_store.statement_for(session, _assigned_among)
+    query = dialect.statement_for(session, _assigned_among)
     rows = session.connection().execute(query, {"user": user_id, "ids": list(delivery_ids)})
     return {str(did) for (did,) in rows}
 
@@ -149,5 +149,5 @@ def assigned_among(session: Session, user_id: str, delivery_ids: Sequence[str]) 
 def _assigned_among(postgres: bool) -> Executable:
     return select(DeliveryProctor.delivery_id).where(
         DeliveryProctor.user_id == bindparam("user", type_=DeliveryProctor.user_id.type),
-        sync_store.any_of(DeliveryProctor.delivery_id, "ids", postgres),
+        dialect.any_of(DeliveryProctor.delivery_id, "ids", postgres),
     )

@@ -13,10 +13,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from medxam_server.db.dialect import insert_for
 from medxam_server.models import Workstation, WorkstationEvent, utcnow
 from medxam_server.rules.ed25519 import key_problem
 from medxam_server.services.errors import Conflict, Forbidden, Invalid
-from medxam_server.services.sync.statements import insert_for
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+from medxam_server.db import dialect
 from medxam_server.models import (
     MASK_LABELS,
     Delivery,
@@ -27,6 +28,7 @@ from medxam_server.models import (
     answer_mask,
     utcnow,
 )
+from medxam_server.rules.answers import QuestionInfo
 from medxam_server.rules.fold import (
     ENDING_KINDS,
     Fact,
@@ -35,9 +37,11 @@ from medxam_server.rules.fold import (
     answer_effect,
     fold_attempt,
 )
+from medxam_server.rules.receipt_codes import receipt_code
 from medxam_server.rules.records import ValidRecord
-from medxam_server.services.attempts.exam_questions import QuestionInfo, load_exam_questions
-from medxam_server.services.attempts.scoring import rescore_answers, score_answers
+from medxam_server.rules.scoring import score_answers
+from medxam_server.services.attempts.exam_questions import load_exam_questions
+from medxam_server.services.attempts.scoring import rescore_answers
 from medxam_server.services.sync import custody
 from medxam_server.services.sync import statements as sync_store
 from medxam_server.services.sync.attempt_rows import (
@@ -46,7 +50,6 @@ from medxam_server.services.sync.attempt_rows import (
     write_changed,
 )
 from medxam_server.services.sync.integrity import AttemptRecords, attempt_records, check_integrity
-from medxam_server.services.sync.receipt_codes import receipt_code
 from medxam_server.services.sync.statements import AnswerRow
 
 log = logging.getLogger(__name__)
@@ -184,7 +187,7 @@ def load_fold_records(session: Session, attempt_ids: Sequence[str]) -> dict[str,
     found: dict[str, list[FoldRecord]] = defaultdict(list)
     if not attempt_ids:
         return found
-    query = sync_store.statement_for(session, _fold_records_of)
+    query = dialect.statement_for(session, _fold_records_of)
     rows = session.connection().execute(query, {"ids": list(attempt_ids)}).all()
     for attempt_id, rid, seq, kind, at, data, ws in rows:
         found[str(attempt_id)].append(FoldRecord(str(rid), seq, kind, at, data, str(ws)))
@@ -202,15 +205,13 @@ def _fold_records_of(postgres: bool) -> Executable:
             SyncRecord.data,
             SyncRecord.workstation_id,
         )
-        .where(sync_store.any_of(SyncRecord.attempt_id, "ids", postgres))
+        .where(dialect.any_of(SyncRecord.attempt_id, "ids", postgres))
         .order_by(SyncRecord.attempt_id, SyncRecord.seq)
     )
 
 
 def _exams_of_deliveries(postgres: bool) -> Executable:
-    return select(Delivery.id, Delivery.exam_id).where(
-        sync_store.any_of(Delivery.id, "ids", postgres)
-    )
+    return select(Delivery.id, Delivery.exam_id).where(dialect.any_of(Delivery.id, "ids", postgres))
 
 
 def rebuild_attempts(
@@ -233,7 +234,7 @@ def rebuild_attempts(
     exam_of = ctx.exams.delivery_exams  # those the checks read
     unread = sorted({str(s.data["delivery_id"]).lower() for s in starts.values()} - set(exam_of))
     if unread:
-        query = sync_store.statement_for(session, _exams_of_deliveries)
+        query = dialect.statement_for(session, _exams_of_deliveries)
         for did, exam in session.connection().execute(query, {"ids": unread}):
             exam_of[str(did)] = str(exam)
     rebuilt: dict[str, AttemptRow] = {}

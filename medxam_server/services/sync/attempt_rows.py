@@ -16,9 +16,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
-from medxam_server.db import pg_copy
+from medxam_server.db import dialect, pg_copy
 from medxam_server.models import Attempt, utcnow
-from medxam_server.services.sync import statements as sync_store
 
 
 @dataclass(slots=True)
@@ -96,7 +95,7 @@ def load_attempts(session: Session, attempt_ids: Sequence[str]) -> dict[str, Att
     if not attempt_ids:
         return {}
     found = {}
-    query = sync_store.statement_for(session, _attempts_by_id)
+    query = dialect.statement_for(session, _attempts_by_id)
     rows = session.connection().execute(query, {"ids": list(attempt_ids)})
     for values in rows:
         row = AttemptRow(**dict(zip(_NAMES, values, strict=True)))
@@ -107,7 +106,7 @@ def load_attempts(session: Session, attempt_ids: Sequence[str]) -> dict[str, Att
 
 
 def _attempts_by_id(postgres: bool) -> Executable:
-    return select(*_COLUMNS).where(sync_store.any_of(Attempt.id, "ids", postgres))
+    return select(*_COLUMNS).where(dialect.any_of(Attempt.id, "ids", postgres))
 
 
 def insert_attempts(session: Session, attempts: Iterable[AttemptRow]) -> None:
@@ -121,7 +120,7 @@ def insert_attempts(session: Session, attempts: Iterable[AttemptRow]) -> None:
         rows.append((*attempt.loaded, now))
     if not rows:
         return
-    if sync_store.is_postgres(session):
+    if dialect.is_postgres(session):
         lines = ("\t".join(map(pg_copy.field, row)) + "\n" for row in rows)
         pg_copy.copy_lines(session, "attempts", _INSERTED, lines)
     else:

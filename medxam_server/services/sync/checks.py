@@ -24,12 +24,12 @@ from sqlalchemy import literal, null, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+from medxam_server.db import dialect
 from medxam_server.models import Attempt, Delivery, GroupMember, Taker
+from medxam_server.rules.answers import answer_problem
 from medxam_server.rules.fold import answer_fits
 from medxam_server.rules.records import ValidRecord
-from medxam_server.services.attempts.exam_questions import answer_problem
 from medxam_server.services.setup import delivery_proctors
-from medxam_server.services.sync import statements as sync_store
 from medxam_server.services.sync.apply import ExamCache
 from medxam_server.services.sync.attempt_rows import AttemptRow
 
@@ -110,22 +110,22 @@ def _start_facts(postgres: bool) -> Executable:
     taker), and the attempts held for those deliveries and takers (``a``: attempt,
     delivery, taker)."""
     deliveries = select(literal("d"), Delivery.id, Delivery.exam_id, Delivery.group_id).where(
-        sync_store.any_of(Delivery.id, "deliveries", postgres)
+        dialect.any_of(Delivery.id, "deliveries", postgres)
     )
     takers = select(literal("t"), Taker.id, null(), null()).where(
-        sync_store.any_of(Taker.id, "takers", postgres)
+        dialect.any_of(Taker.id, "takers", postgres)
     )
     members = (
         select(literal("m"), GroupMember.group_id, GroupMember.taker_id, null())
         .join(Delivery, Delivery.group_id == GroupMember.group_id)
         .where(
-            sync_store.any_of(Delivery.id, "deliveries", postgres),
-            sync_store.any_of(GroupMember.taker_id, "takers", postgres),
+            dialect.any_of(Delivery.id, "deliveries", postgres),
+            dialect.any_of(GroupMember.taker_id, "takers", postgres),
         )
     )
     attempts = select(literal("a"), Attempt.id, Attempt.delivery_id, Attempt.taker_id).where(
-        sync_store.any_of(Attempt.delivery_id, "deliveries", postgres),
-        sync_store.any_of(Attempt.taker_id, "takers", postgres),
+        dialect.any_of(Attempt.delivery_id, "deliveries", postgres),
+        dialect.any_of(Attempt.taker_id, "takers", postgres),
     )
     return union_all(deliveries, takers, members, attempts)
 
@@ -140,7 +140,7 @@ def _check_starts(
     """Verdicts for start records; attempt id -> exam id for the acceptable ones."""
     delivery_ids = {str(r.data["delivery_id"]).lower() for r in starts}
     taker_ids = {str(r.data["taker_id"]).lower() for r in starts}
-    query = sync_store.statement_for(session, _start_facts)
+    query = dialect.statement_for(session, _start_facts)
     params = {"deliveries": sorted(delivery_ids), "takers": sorted(taker_ids)}
     deliveries: dict[str, tuple[str, str]] = {}
     takers: set[str] = set()

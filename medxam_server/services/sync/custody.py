@@ -27,10 +27,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+from medxam_server.db import dialect
 from medxam_server.models import User, WorkstationEvent
 from medxam_server.rules.records import ValidRecord
 from medxam_server.services.errors import Forbidden
-from medxam_server.services.sync import statements as sync_store
 from medxam_server.services.sync.attempt_rows import AttemptRow
 
 WRONG_WORKSTATION = "wrong_workstation"
@@ -113,12 +113,12 @@ def record_verdicts(
 
 def _actors_query(postgres: bool) -> Executable:
     return select(User.id).where(
-        sync_store.any_of(User.id, "ids", postgres), User.role.in_(ACTOR_ROLES)
+        dialect.any_of(User.id, "ids", postgres), User.role.in_(ACTOR_ROLES)
     )
 
 
 def _actors(session: Session, ids: set[str]) -> set[str]:
-    query = sync_store.statement_for(session, _actors_query)
+    query = dialect.statement_for(session, _actors_query)
     rows = session.connection().execute(query, {"ids": sorted(ids)})
     return {str(user_id) for (user_id,) in rows}
 

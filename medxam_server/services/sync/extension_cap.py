@@ -26,9 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+from medxam_server.db import dialect
 from medxam_server.models import SyncRecord
 from medxam_server.rules.records import ValidRecord
-from medxam_server.services.sync import statements as sync_store
 
 MAX_EXTENSION_MINUTES = 240
 EXTENSION_CAP = "extension_cap"  # the reason of a refused extension
@@ -43,7 +43,7 @@ def extension_verdicts(
     extensions = [r for r in records if r.kind == EXTENDED and r.id not in verdicts]
     if not extensions:
         return {}
-    query = sync_store.statement_for(session, _kept_extensions)
+    query = dialect.statement_for(session, _kept_extensions)
     ids = sorted({r.attempt_id for r in extensions})
     total: dict[str, int] = defaultdict(int)
     kept: set[str] = set()
@@ -74,5 +74,5 @@ def _minutes(data: Any) -> int:
 
 def _kept_extensions(postgres: bool) -> Executable:
     return select(SyncRecord.id, SyncRecord.attempt_id, SyncRecord.data).where(
-        SyncRecord.kind == EXTENDED, sync_store.any_of(SyncRecord.attempt_id, "ids", postgres)
+        SyncRecord.kind == EXTENDED, dialect.any_of(SyncRecord.attempt_id, "ids", postgres)
     )

@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Executable
 
+from medxam_server.db import dialect
 from medxam_server.db.session import transaction
 from medxam_server.models import (
     IntegrityAlert,
@@ -244,7 +245,7 @@ def _claim_statements(postgres: bool) -> tuple[Executable, Executable]:
     user = bindparam("user", type_=table.c.owner_id.type)
     # A workstation without an owner is claimed by its first pusher (custody.check_push).
     upsert = (
-        sync_store.insert_into(table, postgres)
+        dialect.insert_into(table, postgres)
         .values(id=ws, high_water_mark=0, last_seen_at=now, owner_id=user)
         .on_conflict_do_update(
             index_elements=["id"],
@@ -261,11 +262,11 @@ def _claim_statements(postgres: bool) -> tuple[Executable, Executable]:
 def _claim(session: Session, batch: Batch) -> dict[str, Any] | None:
     """Take the key and the workstation's row lock; the stored receipt if already done."""
     connection = session.connection()
-    if sync_store.is_postgres(session):
+    if dialect.is_postgres(session):
         key = uuid.UUID(batch.batch_id).int >> 65  # fits a signed bigint
         if not connection.execute(_PG_TRY_KEY_LOCK, {"k": key}).scalar():
             raise Conflict("this batch is still being processed; try again shortly")
-    upsert, stored = sync_store.statement_for(session, _claim_statements)
+    upsert, stored = dialect.statement_for(session, _claim_statements)
     # A write first: on SQLite it takes the database's write lock for the whole batch.
     public_key, owner_id = connection.execute(
         upsert, {"ws": batch.workstation_id, "now": utcnow(), "user": batch.user_id}
@@ -420,7 +421,7 @@ def _advance_high_water_mark(session: Session, ws: str, seqs: set[int]) -> int:
     consecutive numbers, so the rows the batch just wrote are not read back: only held
     seqs past that run are, usually none.
     """
-    if sync_store.is_postgres(session):  # the same statement, without building it per batch
+    if dialect.is_postgres(session):  # the same statement, without building it per batch
         firsts, lasts = _runs(seqs)
         result = session.connection().execute(
             _PG_ADVANCE_MARK, {"ws": ws, "ws_text": ws, "firsts": firsts, "lasts": lasts}

@@ -16,11 +16,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+from medxam_server.db import dialect
 from medxam_server.models import IntegrityAlert, QuarantinedRecord, SyncRecord
 from medxam_server.rules.fold import ENDING_KINDS, Fact
-from medxam_server.services.sync import statements as sync_store
+from medxam_server.rules.receipt_codes import records_digest
 from medxam_server.services.sync.attempt_rows import AttemptRow
-from medxam_server.services.sync.receipt_codes import records_digest
 
 MAX_MISSING_LISTED = 1000
 MARKER_KINDS = ("attempt.started", *ENDING_KINDS)
@@ -43,7 +43,7 @@ def attempt_records(session: Session, attempt_ids: Sequence[str]) -> dict[str, A
     """Attempt id -> its record count and marker seqs (one query)."""
     if not attempt_ids:
         return {}
-    query = sync_store.statement_for(session, _counts_and_markers)
+    query = dialect.statement_for(session, _counts_and_markers)
     rows = session.connection().execute(query, {"ids": list(attempt_ids)}).all()
     found = {}
     for attempt_id, count, *seqs in rows:
@@ -59,7 +59,7 @@ def _counts_and_markers(postgres: bool) -> Executable:
     ]
     return (
         select(SyncRecord.attempt_id, func.count(), *lowest)
-        .where(sync_store.any_of(SyncRecord.attempt_id, "ids", postgres))
+        .where(dialect.any_of(SyncRecord.attempt_id, "ids", postgres))
         .group_by(SyncRecord.attempt_id)
     )
 
@@ -67,7 +67,7 @@ def _counts_and_markers(postgres: bool) -> Executable:
 def _records_of(postgres: bool) -> Executable:
     return select(
         SyncRecord.attempt_id, SyncRecord.id, SyncRecord.seq, SyncRecord.workstation_id
-    ).where(sync_store.any_of(SyncRecord.attempt_id, "ids", postgres))
+    ).where(dialect.any_of(SyncRecord.attempt_id, "ids", postgres))
 
 
 def _quarantined_of(postgres: bool) -> Executable:
@@ -77,7 +77,7 @@ def _quarantined_of(postgres: bool) -> Executable:
         QuarantinedRecord.seq,
         QuarantinedRecord.workstation_id,
     ).where(
-        sync_store.any_of(QuarantinedRecord.attempt_id, "ids", postgres),
+        dialect.any_of(QuarantinedRecord.attempt_id, "ids", postgres),
         QuarantinedRecord.record_id.is_not(None),
     )
 
@@ -110,11 +110,11 @@ def check_integrity(
     unread = [aid for aid in ids if aid not in kept]
     connection = session.connection()
     if unread:
-        query = sync_store.statement_for(session, _records_of)
+        query = dialect.statement_for(session, _records_of)
         for attempt_id, rid, seq, ws in connection.execute(query, {"ids": unread}).all():
             if str(ws) == bound[str(attempt_id)]:
                 held[str(attempt_id)][seq] = str(rid)
-    query = sync_store.statement_for(session, _quarantined_of)
+    query = dialect.statement_for(session, _quarantined_of)
     for q_attempt, q_record, q_seq, q_ws in connection.execute(query, {"ids": ids}).all():
         if q_seq is not None and str(q_ws).lower() == bound[str(q_attempt)]:
             held[str(q_attempt)].setdefault(q_seq, str(q_record))

@@ -10,19 +10,16 @@ does the same jobs.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import any_, bindparam, case, delete, or_, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, case, delete, or_, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.elements import ColumnElement
 
-from medxam_server.db import pg_copy
+from medxam_server.db import dialect, pg_copy
 from medxam_server.models import AttemptQuestion, QuarantinedRecord, SyncRecord
 from medxam_server.rules.records import ValidRecord, labels_json
 
@@ -136,53 +133,18 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot send {type(value).__name__} as JSON")
 
 
-def is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def any_of(
-    column: ColumnElement[Any] | QueryableAttribute[Any], name: str, postgres: bool
-) -> ColumnElement[bool]:
-    """``column IN :name`` for a list parameter. On PostgreSQL it is ``= ANY(array)``: the
-    statement text is the same whatever the list's length, so SQLAlchemy need not expand
-    it on every call and psycopg prepares it once (B4)."""
-    if postgres:
-        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
-    return column.in_(bindparam(name, expanding=True))
-
-
-def statement_for(session: Session, build: Callable[[bool], T]) -> T:
-    """The statement ``build(postgres)`` makes for this session's database, built once
-    per process: ingest's hot queries are not rebuilt for every batch."""
-    return _built(build, is_postgres(session))  # type: ignore[no-any-return]
-
-
-@cache
-def _built(build: Callable[[bool], Any], postgres: bool) -> Any:
-    return build(postgres)
-
-
-def insert_for(session: Session, table: Any) -> Any:
-    return insert_into(table, is_postgres(session))
-
-
-def insert_into(table: Any, postgres: bool) -> Any:
-    """The dialect's ``INSERT`` (with ``on_conflict_*``) into ``table``."""
-    return (postgresql.insert if postgres else sqlite.insert)(table)
-
-
 def held_hashes(session: Session, record_ids: Sequence[str]) -> dict[str, str]:
     """Record id -> content hash, for the ids already kept."""
     if not record_ids:
         return {}
-    query = statement_for(session, _held_hashes)
+    query = dialect.statement_for(session, _held_hashes)
     rows = session.connection().execute(query, {"ids": list(record_ids)})
     return {str(rid): content_hash for rid, content_hash in rows}
 
 
 def _held_hashes(postgres: bool) -> Executable:
     return select(SyncRecord.id, SyncRecord.content_hash).where(
-        any_of(SyncRecord.id, "ids", postgres)
+        dialect.any_of(SyncRecord.id, "ids", postgres)
     )
 
 
@@ -193,7 +155,7 @@ def quarantined(
     workstation."""
     if not record_ids:
         return {}
-    query = statement_for(session, _quarantined_payloads)
+    query = dialect.statement_for(session, _quarantined_payloads)
     found: dict[tuple[str | None, str], list[Any]] = {}
     rows = session.connection().execute(query, {"ws": workstation_id, "ids": list(record_ids)})
     for record_id, reason, payload in rows:
@@ -206,7 +168,7 @@ def _quarantined_payloads(postgres: bool) -> Executable:
         QuarantinedRecord.record_id, QuarantinedRecord.reason, QuarantinedRecord.payload
     ).where(
         QuarantinedRecord.workstation_id == bindparam("ws"),
-        any_of(QuarantinedRecord.record_id, "ids", postgres),
+        dialect.any_of(QuarantinedRecord.record_id, "ids", postgres),
     )
 
 
@@ -216,7 +178,7 @@ def insert_records(
     """Insert sync records; the ids actually inserted (others were already held)."""
     if not records:
         return set()
-    if is_postgres(session):
+    if dialect.is_postgres(session):
         lines = _record_lines(records, ws=ws, batch_id=batch_id, now=now)
         if _copied_new(session, "sync_records", RECORD_COLUMNS, lines):
             return {r.id for r in records}
@@ -227,7 +189,9 @@ def insert_records(
         return {r.id for r in records} if inserted is None else set(inserted)
     extra = {"workstation_id": ws, "batch_id": batch_id, "received_at": now}
     full = [_record_row(r, r.at) | extra for r in records]
-    statement = insert_for(session, RECORDS).on_conflict_do_nothing().returning(RECORDS.c.id)
+    statement = (
+        dialect.insert_for(session, RECORDS).on_conflict_do_nothing().returning(RECORDS.c.id)
+    )
     return {str(row_id) for row_id in session.connection().execute(statement, full).scalars()}
 
 
@@ -302,10 +266,10 @@ def upsert_answers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """
     if not rows:
         return
-    if is_postgres(session):
+    if dialect.is_postgres(session):
         session.connection().execute(_PG_UPSERT_ANSWERS, {"rows": _json_rows(rows)})
         return
-    statement = insert_for(session, ANSWERS)
+    statement = dialect.insert_for(session, ANSWERS)
     new, old = statement.excluded, ANSWERS.c
     answer_wins = new.answer_seq > old.answer_seq
     time_wins = new.time_seq > old.time_seq
@@ -335,11 +299,11 @@ def replace_answers(
     """
     if attempt_ids:
         session.connection().execute(
-            statement_for(session, _delete_synced_answers), {"ids": list(attempt_ids)}
+            dialect.statement_for(session, _delete_synced_answers), {"ids": list(attempt_ids)}
         )
     if not rows:
         return
-    if is_postgres(session):
+    if dialect.is_postgres(session):
         # By COPY (a third of the database's CPU of the JSON insert): after the delete
         # only an online row (seqs 0) or another transaction's new row can be in the way,
         # and then the rows are upserted instead.
@@ -347,7 +311,7 @@ def replace_answers(
             return
         session.connection().execute(_PG_REPLACE_ANSWERS, {"rows": _json_rows(rows)})
         return
-    statement = insert_for(session, ANSWERS)
+    statement = dialect.insert_for(session, ANSWERS)
     statement = statement.on_conflict_do_update(
         index_elements=ANSWER_KEYS,
         set_={name: statement.excluded[name] for name in ANSWER_COLUMNS},
@@ -357,7 +321,7 @@ def replace_answers(
 
 def _delete_synced_answers(postgres: bool) -> Executable:
     return delete(AttemptQuestion).where(
-        any_of(AttemptQuestion.attempt_id, "ids", postgres),
+        dialect.any_of(AttemptQuestion.attempt_id, "ids", postgres),
         or_(AttemptQuestion.answer_seq > 0, AttemptQuestion.time_seq > 0),
     )
 
@@ -367,7 +331,7 @@ def insert_new_answers(session: Session, rows: Sequence[AnswerRow]) -> None:
     so PostgreSQL takes them by COPY)."""
     if not rows:
         return
-    if is_postgres(session):
+    if dialect.is_postgres(session):
         pg_copy.copy_lines(session, "attempt_questions", ANSWER_FIELDS, _answer_lines(rows))
     else:
         replace_answers(session, (), rows)
