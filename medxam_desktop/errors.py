@@ -116,6 +116,40 @@ class CredentialStoreError(MedXamError):
     )
 
 
+class SigningKeyLockedError(CredentialStoreError):
+    """No keyring here, and the workstation's signing key is in its key file, sealed with
+    the proctors' PINs (sync/key_file.py): no PIN has opened it in this run.
+    ``detail`` names the proctors whose PIN opens it."""
+
+    user_text = (
+        "This workstation's signing key is locked. A proctor unlocks it by entering their "
+        'PIN on this workstation (any PIN prompt, or "Unlock with PIN…" in the sync panel).'
+    )
+
+    def __init__(self, detail: str = "", *, user_ids: tuple[str, ...] = ()) -> None:
+        super().__init__(detail)
+        self.user_ids = user_ids  # the proctors with a slot in the key file
+
+
+class KeyFileError(CredentialStoreError):
+    """The workstation's key file cannot be used (damaged, or another workstation's)."""
+
+    user_text = (
+        "This workstation's key file cannot be used, so nothing can be signed with it. "
+        'See docs/operations.md, "USB bundle without a keyring".'
+    )
+
+
+class SyncKeyLockedError(SyncError):
+    """The server takes this workstation's pushes only signed, and its key is locked: the
+    queue waits (intact) until a proctor's PIN opens the key file."""
+
+    user_text = (
+        "Sync waits for a proctor's PIN to unlock this workstation's signing key. Nothing is "
+        "lost: every answer stays saved and queued here."
+    )
+
+
 class PinError(MedXamError):
     """A proctor PIN was not accepted (wrong, or not a PIN at all)."""
 

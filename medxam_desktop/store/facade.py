@@ -23,7 +23,7 @@ from medxam_desktop.store.engine import FILE_MODE, make_engine, prepare_file
 from medxam_desktop.store.migrate import upgrade
 from medxam_desktop.store.outbox import OutboxRepository
 from medxam_desktop.store.packages import PackageRepository
-from medxam_desktop.store.proctors import ProctorRepository
+from medxam_desktop.store.proctors import PinListener, ProctorRepository
 from medxam_desktop.store.room import RoomRepository
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,15 @@ class Store:
         """``listener()`` runs on the writing thread after each committed write of exam
         work (not the outbox bookkeeping): how the pusher hears about a local write."""
         self._core.write_listeners.append(listener)
+
+    def add_pin_listener(self, listener: PinListener) -> None:
+        """``listener(proctor, pin)`` after every PIN proven to be ``proctor``'s (checked,
+        set or changed), on the checking thread: how the key file is opened with it."""
+        self.proctors.pin_listeners.append(listener)
+
+    def remove_pin_listener(self, listener: PinListener) -> None:
+        if listener in self.proctors.pin_listeners:
+            self.proctors.pin_listeners.remove(listener)
 
     def close(self) -> None:
         self._core.close()

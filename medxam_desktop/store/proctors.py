@@ -4,12 +4,17 @@ The store lock is held only for the small reads and writes, never while Argon2 r
 a PIN check does not hold up a candidate's answer being saved. Wrong PINs in a row are
 counted per scope (the user name, or ``*`` for the exam window) in the store, so a
 restart does not reset the throttle (domain.proctor.delay_after).
+
+Every PIN proven here (checked, set or changed) is told to the ``pin_listeners``, on the
+calling thread and outside the store lock: that is how the workstation's key file is
+opened with the PIN on a computer without a keyring (sync/key_unlock.py).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects.sqlite import insert
@@ -32,10 +37,14 @@ _PINS = models.PROCTOR_PINS
 _FAILURES = models.PIN_FAILURES
 _VIEW = (_PINS.c.user_id, _PINS.c.username, _PINS.c.full_name)
 
+# Called with (the proctor, the PIN just proven theirs); never stored, never logged.
+PinListener = Callable[[ProctorView, str], None]
+
 
 class ProctorRepository:
     def __init__(self, core: StoreCore) -> None:
         self._core = core
+        self.pin_listeners: list[PinListener] = []
 
     # --- reading ----------------------------------------------------------------------
 
@@ -78,7 +87,9 @@ class ProctorRepository:
             connection.execute(statement)
             connection.execute(delete(_FAILURES).where(_FAILURES.c.scope == username))
         log.info("a PIN was set for proctor %s on this workstation", user_id)
-        return ProctorView(user_id, username, full_name)
+        proctor = ProctorView(user_id, username, full_name)
+        self._proven(proctor, pin)
+        return proctor
 
     def change_pin(self, *, username: str, current: str, new: str) -> ProctorView:
         """A new PIN, once the current one is given (throttled like any PIN check)."""
@@ -105,7 +116,7 @@ class ProctorRepository:
             row = connection.execute(query).first()
         matched = pin_matches(row.pin_hash if row else None, pin)
         found = ProctorView(row.user_id, row.username, row.full_name) if row else None
-        return self._settle(username, found if matched else None)
+        return self._proven(self._settle(username, found if matched else None), pin)
 
     def verify_any(self, pin: str) -> ProctorView | None:
         """Whichever known proctor ``pin`` belongs to (the exam window's close)."""
@@ -118,7 +129,18 @@ class ProctorRepository:
              if pin_matches(r.pin_hash, pin)),
             None,
         )  # fmt: skip
-        return self._settle(ANY_PROCTOR, found)
+        return self._proven(self._settle(ANY_PROCTOR, found), pin)
+
+    def _proven(self, proctor: ProctorView | None, pin: str) -> ProctorView | None:
+        """Tell the listeners about a PIN that is ``proctor``'s own; a listener's failure
+        never fails the PIN check."""
+        if proctor is not None:
+            for listener in list(self.pin_listeners):
+                try:
+                    listener(proctor, pin)
+                except Exception:
+                    log.exception("a PIN listener failed")
+        return proctor
 
     # --- the throttle -----------------------------------------------------------------
 

@@ -20,8 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from medxam_desktop.domain.attempt import PROTOCOL_VERSION, format_wire_time
-from medxam_desktop.errors import CredentialStoreError, StoreWriteError
-from medxam_desktop.sync.workstation_key import signing_key
+from medxam_desktop.errors import (
+    CredentialStoreError,
+    KeyFileError,
+    SigningKeyLockedError,
+    StoreWriteError,
+)
+from medxam_desktop.sync.key_unlock import signing_key_for
 
 if TYPE_CHECKING:
     from medxam_desktop.store import Store
@@ -35,7 +40,8 @@ BundleProgress = Callable[[int, int], None]
 
 class BundleKeyMissingError(CredentialStoreError):
     """The bundle must be signed with the workstation's key, which lives in the system
-    keyring, and this computer has no usable keyring: nothing is written."""
+    keyring, and this computer has no usable keyring and no key file: nothing is written.
+    (With a key file that no PIN has opened yet: ``SigningKeyLockedError``.)"""
 
     user_text = (
         "The USB bundle was not written. It must be signed with this workstation's signing "
@@ -44,7 +50,9 @@ class BundleKeyMissingError(CredentialStoreError):
         "every answer stays saved and queued here.\n\n"
         "What to do: unlock the keyring (sign in to the desktop session) or install one "
         "(gnome-keyring or KWallet on Linux), then export again; or sync over the network "
-        'once it is back. See docs/operations.md, "USB bundle without a keyring".'
+        "once it is back. On a computer without a keyring, a proctor entering their PIN "
+        "here makes a key file sealed with it; the server learns that key at the next "
+        'online sync. See docs/operations.md, "USB bundle without a keyring".'
     )
 
 
@@ -65,7 +73,17 @@ class BundleSummary:
 def build_bundle(
     store: Store, *, now: datetime | None = None, progress: BundleProgress | None = None
 ) -> tuple[bytes, BundleSummary]:
-    """The signed bundle's bytes (and what it holds; ``path`` is not set yet)."""
+    """The signed bundle's bytes (and what it holds; ``path`` is not set yet).
+
+    The key comes first: without it nothing is read or written."""
+    try:
+        key = signing_key_for(store)
+    except (SigningKeyLockedError, KeyFileError):
+        log.warning("bundle not written: the workstation signing key is locked")
+        raise
+    except CredentialStoreError as exc:
+        log.warning("bundle not written: the workstation signing key is not available")
+        raise BundleKeyMissingError() from exc
     outbox_records = store.outbox.unverified()
     total = len(outbox_records) + 2
     records: list[dict[str, Any]] = []
@@ -91,11 +109,6 @@ def build_bundle(
             ],
         },
     }
-    try:
-        key = signing_key(store.workstation_id)
-    except CredentialStoreError as exc:
-        log.warning("bundle not written: the workstation signing key is not available")
-        raise BundleKeyMissingError() from exc
     document["signature"] = base64.b64encode(key.sign(canonical_json(document))).decode("ascii")
     if progress is not None:
         progress(total - 1, total)

@@ -5,7 +5,8 @@
 
 1. at start-up and after a reconnect, ``GET /api/sync/state``: a server whose high-water
    mark is below what it confirmed to us lost records (restored from a backup), so
-   everything above its mark is sent again; the bundle key is registered once;
+   everything above its mark is sent again; the signing key is registered (again
+   whenever the key is not the one registered last);
 2. a batch whose answer was lost is sent again first, byte for byte, with its key;
 3. the queue drains in batches of at most 1000 records and 1 MiB, each with a fresh
    Idempotency-Key; exactly the records the receipt names are marked (accepted or
@@ -13,7 +14,8 @@
 4. an ``incomplete`` attempt's ``missing_seq`` are queued again; a receipt code is kept.
 
 Errors leave the queue as it is and propagate (``OfflineError``, ``ServerBusyError``
-with ``retry_after``, ``AuthError``, ``ProtocolRefusedError``, ``StuckQueueError``);
+with ``retry_after``, ``AuthError``, ``ProtocolRefusedError``, ``StuckQueueError``,
+``SyncKeyLockedError`` while the key file waits for a proctor's PIN);
 the caller waits ``backoff.next_delay()`` and calls ``sync()`` again. One pass at a time:
 a second caller returns at once with ``skipped`` and the running pass goes round again.
 """
@@ -25,7 +27,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from medxam_desktop.domain.attempt import PROTOCOL_VERSION, OutboxRecord
@@ -33,17 +35,20 @@ from medxam_desktop.errors import (
     CredentialStoreError,
     ProtocolRefusedError,
     ServerRejectedError,
+    SigningKeyLockedError,
     StoreError,
     StuckQueueError,
     SyncError,
+    SyncKeyLockedError,
     WorkstationRefusedError,
 )
 from medxam_desktop.sync.api_client import ApiClient
 from medxam_desktop.sync.backoff import Backoff
 from medxam_desktop.sync.batches import MAX_BYTES, MAX_RECORDS, Batch, build_batch, parse_receipt
+from medxam_desktop.sync.key_unlock import public_key_for, signing_key_for
 from medxam_desktop.sync.status import SyncStatus, read_status, remember_contact
 from medxam_desktop.sync.wire import parse_time
-from medxam_desktop.sync.workstation_key import public_key_b64, push_signature, signing_key
+from medxam_desktop.sync.workstation_key import push_signature
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -90,8 +95,8 @@ class Pusher:
         self._in_flight: Batch | None = None
         self._asked: set[str] = set()  # finish records asked about since the last state check
         self._contact: tuple[datetime, float, float] | None = None  # kept once per pass
-        self._key: Ed25519PrivateKey | None = None  # signs pushes; read once from the keyring
-        self._key_read = False
+        self._key: Ed25519PrivateKey | None = None  # signs pushes; kept once found
+        self._key_read = False  # looked for in this pass (a PIN may open it at any time)
 
     @property
     def workstation_id(self) -> str:
@@ -111,6 +116,7 @@ class Pusher:
             return PushReport(skipped=True)
         try:
             report = PushReport()
+            self._key_read = False
             self._again.set()
             while self._again.is_set():
                 self._again.clear()
@@ -267,12 +273,19 @@ class Pusher:
         return report.resent > before
 
     def _signing_key(self) -> Ed25519PrivateKey | None:
-        """The workstation's key (made on first use), or None without a keyring: the push
-        then goes unsigned, which the server accepts only while no key is registered."""
-        if not self._key_read:
+        """The workstation's key (made on first use), looked for again each pass until
+        found. None with no key anywhere (no keyring, no key file): the push goes unsigned,
+        which the server accepts only while no key is registered. A key file no PIN has
+        opened yet: ``SyncKeyLockedError``, and the queue waits for a proctor's PIN (the
+        server would refuse the push unsigned)."""
+        if self._key is None and not self._key_read:
             self._key_read = True
             try:
-                self._key = signing_key(self.workstation_id)
+                self._key = signing_key_for(self.store)
+            except SigningKeyLockedError as exc:
+                self._key_read = False
+                log.info("push waits: the workstation key file is locked")
+                raise SyncKeyLockedError(exc.detail) from exc
             except CredentialStoreError as exc:
                 log.warning("pushes are not signed: %s", type(exc).__name__)
         return self._key
@@ -281,19 +294,22 @@ class Pusher:
         return f"bundle_key_registered:{self.client.base_url}"
 
     def _register_key(self) -> None:
-        """Register the signing public key with this server once (while online)."""
+        """Register the signing public key with this server (while online), again when
+        the key is not the one registered last: the marker holds that public key, so a
+        key made later (from the key file) is registered at the next reconcile. A locked
+        key file's public key is registered too: that needs no PIN."""
         outbox = self.store.outbox
         marker = self._key_marker()
-        if outbox.recall(marker):
-            return
         try:
-            public_key = public_key_b64(signing_key(self.workstation_id))
+            public_key = public_key_for(self.store)
+            if outbox.recall(marker) == public_key:
+                return
             self.client.register_workstation_key(self.workstation_id, public_key)
         except (CredentialStoreError, ServerRejectedError) as exc:
             # Syncing goes on; only USB bundles from here would not be accepted.
             log.warning("bundle key not registered: %s", type(exc).__name__)
             outbox.remember("bundle_key_problem", str(exc))
             return
-        outbox.remember(marker, datetime.now(UTC).isoformat())
+        outbox.remember(marker, public_key)
         outbox.remember("bundle_key_problem", "")
         log.info("bundle signing key registered with %s", self.client.base_url)
