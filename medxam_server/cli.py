@@ -15,7 +15,7 @@ from medxam_server.db.session import make_engine, make_session_factory, transact
 from medxam_server.migrate import upgrade
 from medxam_server.services.accounts import auth
 from medxam_server.services.errors import ServiceError
-from medxam_server.services.setup import demo, demo_results
+from medxam_server.services.demo import past_sitting, seed
 
 log = logging.getLogger(__name__)
 
@@ -119,13 +119,13 @@ def _load_demo() -> None:
     engine = make_engine(get_settings().resolved_database_url())
     try:
         with transaction(make_session_factory(engine)) as session:
-            info = demo.load_demo(session)
-            demo_results.load_demo_results(
+            info = seed.load_demo(session)
+            past_sitting.load_demo_results(
                 session, exam_id=info.exam_id, secret=get_settings().resolved_secret()
             )
     finally:
         engine.dispose()
-    users = " or ".join(repr(name) for name, _, _, _ in demo.DEMO_USERS)
+    users = " or ".join(repr(name) for name, _, _, _ in seed.DEMO_USERS)
     log.info("demo loaded: sign in as %s (passwords in README.md)", users)
     log.info("demo delivery %s start code: %s", info.delivery_id, info.start_code)
 

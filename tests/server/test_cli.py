@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from medxam_server.db.session import transaction
 from medxam_server.models import Delivery, Exam, ExamMedia, Question, Taker, User, utcnow
-from medxam_server.services.setup import demo, demo_results
+from medxam_server.services.demo import past_sitting, seed
 from tests.server.setup_api import open_package
 
 BIN = Path(sys.executable).parent / "medxam-server"
@@ -76,14 +76,14 @@ def test_create_user(database_url: str, tmp_path: Path, client: TestClient) -> N
 def test_demo_data_loads_once_and_stays_open(app: FastAPI, client: TestClient) -> None:
     factory = app.state.session_factory
     with transaction(factory) as session:
-        first = demo.load_demo(session)
+        first = seed.load_demo(session)
     with transaction(factory) as session:
         delivery = session.get(Delivery, first.delivery_id)
         assert delivery is not None
         delivery.closes_at = utcnow()  # closed since
     with transaction(factory) as session:
-        second = demo.load_demo(session)
-    assert second == first and first.start_code == demo.DEMO_START_CODE
+        second = seed.load_demo(session)
+    assert second == first and first.start_code == seed.DEMO_START_CODE
     with transaction(factory) as session:
         counts = [
             session.scalar(select(func.count()).select_from(model))
@@ -136,7 +136,7 @@ def test_demo_command_serves_the_demo(tmp_path: Path) -> None:
             assert server.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, log_path.read_text()
             time.sleep(0.3)
-        assert f"start code: {demo.DEMO_START_CODE}" in log_path.read_text()
+        assert f"start code: {seed.DEMO_START_CODE}" in log_path.read_text()
         login = httpx.post(
             f"{base}/api/auth/login", json={"username": "admin", "password": "admin-demo"}
         )
@@ -144,8 +144,8 @@ def test_demo_command_serves_the_demo(tmp_path: Path) -> None:
         headers = {"Authorization": f"Bearer {login.json()['token']}"}
         deliveries = httpx.get(f"{base}/api/deliveries", headers=headers).json()
         assert [d["start_code"] for d in deliveries["items"]] == [
-            demo.DEMO_START_CODE,
-            demo_results.RESULTS_START_CODE,  # the past sitting with results, for admins
+            seed.DEMO_START_CODE,
+            past_sitting.RESULTS_START_CODE,  # the past sitting with results, for admins
         ]
     finally:
         server.send_signal(signal.SIGINT)

@@ -1,4 +1,4 @@
-"""The demo's past sitting with synced results (services/demo_results.py), on SQLite and
+"""The demo's past sitting with synced results (services/demo/past_sitting.py), on SQLite and
 PostgreSQL: loaded once, through batch ingest, with what an admin expects to find."""
 
 from __future__ import annotations
@@ -9,20 +9,20 @@ from sqlalchemy import func, select
 
 from medxam_server.db.session import transaction
 from medxam_server.models import Attempt, Delivery, SyncRecord
-from medxam_server.services.setup import demo, demo_results
+from medxam_server.services.demo import past_sitting, seed
 from tests.conftest import TEST_SECRET
 
 
 def test_the_demo_has_a_past_sitting_with_results(app: FastAPI, client: TestClient) -> None:
     factory = app.state.session_factory
     with transaction(factory) as session:
-        info = demo.load_demo(session)
-        made = demo_results.load_demo_results(
+        info = seed.load_demo(session)
+        made = past_sitting.load_demo_results(
             session, exam_id=info.exam_id, secret=TEST_SECRET.encode()
         )
     assert made is not None
     with transaction(factory) as session:  # loading again changes nothing
-        again = demo_results.load_demo_results(
+        again = past_sitting.load_demo_results(
             session, exam_id=info.exam_id, secret=TEST_SECRET.encode()
         )
         counts = [
