@@ -1,7 +1,9 @@
 """``medxam-desktop sync | status | export-bundle``: the sync for scripted test centres.
 
 No Qt here. The store is opened without crash recovery, so running these beside the
-window never pauses an exam in progress. Exit codes, for scripts:
+window never pauses an exam in progress. On a computer without a keyring, ``export-bundle``
+asks for a proctor's PIN ("Proctor PIN:", or one line on stdin with ``--pin-stdin``) to
+open the workstation's key file. Exit codes, for scripts:
 
 0 everything sent and confirmed; 1 some records quarantined by the server (listed);
 2 not signed in / sign-in refused; 3 the server refuses this protocol version;
@@ -27,6 +29,7 @@ from medxam_desktop.errors import (
     MedXamError,
     OfflineError,
     ProtocolRefusedError,
+    SigningKeyLockedError,
     StuckQueueError,
     user_message,
 )
@@ -34,6 +37,7 @@ from medxam_desktop.store import Store
 from medxam_desktop.sync.api_client import ApiClient
 from medxam_desktop.sync.bundle_export import BUNDLE_SUFFIX, export_bundle
 from medxam_desktop.sync.credentials import CredentialStore
+from medxam_desktop.sync.key_unlock import unlock_with_pin
 from medxam_desktop.sync.pusher import Pusher, PushReport
 from medxam_desktop.sync.status import SyncStatus, read_status
 
@@ -61,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="machine-readable output")
     export = sub.add_parser("export-bundle", parents=[common], help="write a signed USB bundle")
     export.add_argument("path", type=Path, help=f"file or folder (*{BUNDLE_SUFFIX})")
+    export.add_argument(
+        "--pin-stdin",
+        action="store_true",
+        help="without a keyring: read the proctor PIN that unlocks the key file from stdin",
+    )
     return parser
 
 
@@ -77,7 +86,7 @@ def main(argv: list[str]) -> int:
         if args.command == "status":
             return _status(store, as_json=args.json)
         if args.command == "export-bundle":
-            return _export(store, args.path)
+            return _export(store, args.path, pin_stdin=args.pin_stdin)
         return _sync(store, config.server_url, args.username, args.timeout)
     finally:
         store.close()
@@ -203,12 +212,19 @@ def _print_quarantine(status: SyncStatus) -> None:
         print(f"quarantined  seq {record.seq}  {record.kind}  {kept.reason}")
 
 
-def _export(store: Store, path: Path) -> int:
+def _export(store: Store, path: Path, *, pin_stdin: bool = False) -> int:
     if path.is_dir():
         stamp = time.strftime("%Y%m%d-%H%M%S")
         path = path / f"medxam-{store.workstation_id[:8]}-{stamp}{BUNDLE_SUFFIX}"
     try:
-        summary = export_bundle(store, path)
+        try:
+            summary = export_bundle(store, path)
+        except SigningKeyLockedError:  # no keyring, a key file: a proctor's PIN opens it
+            problem = _unlock(store, pin_stdin=pin_stdin)
+            if problem:
+                print(f"export-bundle: {problem} Nothing was written.", file=sys.stderr)
+                return FAILED
+            summary = export_bundle(store, path)
     except MedXamError as exc:
         print(f"export-bundle: {user_message(exc)}", file=sys.stderr)
         return FAILED
@@ -217,3 +233,14 @@ def _export(store: Store, path: Path) -> int:
         f"attempt(s) written to {summary.path} (sha256 {summary.records_sha256[:12]}…)"
     )
     return OK
+
+
+def _unlock(store: Store, *, pin_stdin: bool) -> str:
+    """Ask for a proctor's PIN, check it against the store's PIN hashes (throttled as in
+    the window) and open the key file with it: "" when open, else the words why not."""
+    pin = sys.stdin.readline().strip() if pin_stdin else getpass.getpass("Proctor PIN: ")
+    proctor = store.proctors.verify_any(pin) if pin else None
+    if proctor is None:
+        return "That PIN is not right."
+    result = unlock_with_pin(store, proctor, pin)
+    return "" if result.available else result.words
