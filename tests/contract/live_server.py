@@ -1,59 +1,39 @@
-"""The real server on a loopback port, in a thread of the test process (uvicorn).
+"""The real server on a loopback port with a first admin, and data set up over HTTP.
 
 Only tests/contract use medxam_server: to serve it and to make the first admin.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import uvicorn
 
 from medxam_server.config import Settings
 from medxam_server.db.session import transaction
 from medxam_server.main import create_app
 from medxam_server.services.accounts import auth
+from tests.support.server import serving_app
 
 PASSWORD = "correct horse battery staple"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def serving(settings: Settings) -> Iterator[str]:
-    """Serve ``create_app(settings)`` until the block ends; yields the base URL."""
+    """Serve ``create_app(settings)`` in a thread, with the admin "admin" made first,
+    until the block ends; yields the base URL."""
     app = create_app(settings)
     with transaction(app.state.session_factory) as session:
         auth.create_user(
             session, username="admin", password=PASSWORD, full_name="Ada Admin", role="admin"
         )
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the server did not start")
-        time.sleep(0.02)
     try:
-        yield url
+        with serving_app(app) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(10)
         app.state.engine.dispose()
 
 

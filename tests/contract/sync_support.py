@@ -5,10 +5,7 @@ exactly what they made: every record once, every answer equal, every finished at
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import Connection, create_engine, select, text
 
 from medxam_desktop.domain.content import ExamContent
 from medxam_desktop.store import Store
@@ -26,14 +23,10 @@ from medxam_desktop.sync.package import decrypt_content
 from medxam_desktop.sync.pusher import Pusher
 from medxam_server.config import Settings, normalise_database_url
 from medxam_server.models import QuarantinedRecord, SyncBatch, SyncRecord
+from tests.conftest import TEST_SECRET
 from tests.contract.fault_proxy import FaultProxy
-from tests.contract.live_server import (
-    PASSWORD,
-    admin_client,
-    free_port,
-    serving,
-    set_up_delivery,
-)
+from tests.contract.live_server import PASSWORD, admin_client, serving, set_up_delivery
+from tests.support.server import free_port, server_child, uvicorn_command
 
 
 @dataclass
@@ -105,23 +98,30 @@ def drain(pusher: Pusher, *, deadline_s: float = 30.0, max_sleep_s: float = 0.3)
             time.sleep(min(max_sleep_s, pusher.backoff.next_delay()))
 
 
-def server_rows(database_url: str, workstation_id: str) -> tuple[list[str], list[str]]:
-    """(record ids kept, record ids quarantined) for a workstation, straight from the DB."""
+@contextmanager
+def server_database(database_url: str) -> Iterator[Connection]:
+    """A connection to the server's database, straight (not through the API)."""
     engine = create_engine(normalise_database_url(database_url))
     try:
         with engine.connect() as connection:
-            kept = connection.execute(
-                select(SyncRecord.id).where(SyncRecord.workstation_id == workstation_id)
-            ).scalars()
-            kept_ids = [str(i).lower() for i in kept]
-            quarantined = connection.execute(
-                select(QuarantinedRecord.record_id).where(
-                    QuarantinedRecord.workstation_id == workstation_id
-                )
-            ).scalars()
-            return kept_ids, [str(i).lower() for i in quarantined]
+            yield connection
     finally:
         engine.dispose()
+
+
+def server_rows(database_url: str, workstation_id: str) -> tuple[list[str], list[str]]:
+    """(record ids kept, record ids quarantined) for a workstation, straight from the DB."""
+    with server_database(database_url) as connection:
+        kept = connection.execute(
+            select(SyncRecord.id).where(SyncRecord.workstation_id == workstation_id)
+        ).scalars()
+        kept_ids = [str(i).lower() for i in kept]
+        quarantined = connection.execute(
+            select(QuarantinedRecord.record_id).where(
+                QuarantinedRecord.workstation_id == workstation_id
+            )
+        ).scalars()
+        return kept_ids, [str(i).lower() for i in quarantined]
 
 
 def assert_server_holds(
@@ -162,30 +162,12 @@ def server_process(
     """The server as a child process; yields its port and a SIGKILL for it."""
     port = port or free_port()
     env = {
-        **os.environ,
         "MEDXAM_DATABASE_URL": database_url,
         "MEDXAM_DATA_DIR": str(data_dir),
-        "MEDXAM_SECRET_KEY": "test-secret-not-for-production",
+        "MEDXAM_SECRET_KEY": TEST_SECRET,
     }
-    command = [sys.executable, "-m", "uvicorn", "--factory", "medxam_server.main:create_app"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    child = subprocess.Popen(command, env=env)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or child.poll() is not None:
-                raise RuntimeError("the server process did not start")
-            time.sleep(0.1)
+    with server_child(uvicorn_command(port), port=port, env=env) as child:
         yield port, child.kill
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait(10)
 
 
 @dataclass
@@ -230,38 +212,11 @@ def sync_env(settings: Settings, tmp_path: Path, *, takers: int = 4) -> Iterator
 
 def server_batches(database_url: str, workstation_id: str) -> list[str]:
     """The Idempotency-Keys the server kept for a workstation."""
-    engine = create_engine(normalise_database_url(database_url))
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                select(SyncBatch.id).where(SyncBatch.workstation_id == workstation_id)
-            ).scalars()
-            return [str(r) for r in rows]
-    finally:
-        engine.dispose()
-
-
-@contextmanager
-def database_refusing(database_url: str, database: str) -> Iterator[None]:
-    """PostgreSQL stops letting anyone into ``database`` (and drops who is in): for the
-    server, its database is down."""
-    admin = normalise_database_url(database_url).rsplit("/", 1)[0] + "/postgres"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'))
-            connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE datname = :db AND pid <> pg_backend_pid()"
-                ),
-                {"db": database},
-            )
-        yield
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
-        engine.dispose()
+    with server_database(database_url) as connection:
+        rows = connection.execute(
+            select(SyncBatch.id).where(SyncBatch.workstation_id == workstation_id)
+        ).scalars()
+        return [str(r) for r in rows]
 
 
 def _admin_engine(database_url: str) -> Any:
@@ -277,6 +232,22 @@ def _kick(connection: Any, database: str) -> None:
         ),
         {"db": database},
     )
+
+
+@contextmanager
+def database_refusing(database_url: str, database: str) -> Iterator[None]:
+    """PostgreSQL stops letting anyone into ``database`` (and drops who is in): for the
+    server, its database is down."""
+    engine = _admin_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'))
+            _kick(connection, database)
+        yield
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
+        engine.dispose()
 
 
 def snapshot_database(database_url: str) -> str:

@@ -7,36 +7,24 @@ plain words with its queue intact and the real workstation's seqs untaken.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from medxam_desktop.errors import WorkstationRefusedError, user_message
 from medxam_desktop.store import Store
-from medxam_server.config import Settings, normalise_database_url
 from medxam_server.models import Workstation as WorkstationRow
 from tests.contract.live_server import PASSWORD
-from tests.contract.sync_support import SyncEnv, Workstation, sync_env
+from tests.contract.sync_support import SyncEnv, Workstation, server_database
 from tests.memory_keyring import InMemoryKeyring
 
 
-@pytest.fixture
-def env(server_settings: Settings, tmp_path: Path) -> Iterator[SyncEnv]:
-    with sync_env(server_settings, tmp_path) as made:
-        yield made
-
-
 def registered_key(env: SyncEnv, workstation_id: str) -> str | None:
-    engine = create_engine(normalise_database_url(env.database_url))
-    try:
-        with engine.connect() as connection:
-            query = select(WorkstationRow.public_key).where(WorkstationRow.id == workstation_id)
-            return connection.execute(query).scalar()
-    finally:
-        engine.dispose()
+    with server_database(env.database_url) as connection:
+        query = select(WorkstationRow.public_key).where(WorkstationRow.id == workstation_id)
+        return connection.execute(query).scalar()
 
 
 def proctor(env: SyncEnv, username: str) -> str:

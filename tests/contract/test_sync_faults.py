@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,7 +17,6 @@ import pytest
 from medxam_desktop.errors import OfflineError, ProtocolRefusedError, user_message
 from medxam_desktop.sync.batches import build_batch
 from medxam_server.config import Settings
-from tests.conftest import TEST_SECRET
 from tests.contract.sync_support import (
     SyncEnv,
     drain,
@@ -27,15 +25,6 @@ from tests.contract.sync_support import (
     snapshot_database,
     sync_env,
 )
-
-
-@pytest.fixture
-def pg_env(postgres_url: str, tmp_path: Path) -> Iterator[SyncEnv]:
-    settings = Settings(
-        database_url=postgres_url, data_dir=tmp_path / "server-data", secret_key=TEST_SECRET
-    )
-    with sync_env(settings, tmp_path) as made:
-        yield made
 
 
 def _post(url: str, token: str, key: str, body: bytes) -> int:

@@ -6,37 +6,16 @@ answers are equal record for record, and every finished attempt is ``complete``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from medxam_desktop.errors import AuthError, OfflineError, ServerBusyError
-from medxam_server.config import Settings
-from tests.conftest import TEST_SECRET
 from tests.contract.fault_proxy import Fault
 from tests.contract.sync_support import (
     SyncEnv,
     database_refusing,
     drain,
     server_batches,
-    sync_env,
 )
-
-
-@pytest.fixture
-def env(server_settings: Settings, tmp_path: Path) -> Iterator[SyncEnv]:
-    with sync_env(server_settings, tmp_path) as made:
-        yield made
-
-
-@pytest.fixture
-def pg_env(postgres_url: str, tmp_path: Path) -> Iterator[SyncEnv]:
-    settings = Settings(
-        database_url=postgres_url, data_dir=tmp_path / "server-data", secret_key=TEST_SECRET
-    )
-    with sync_env(settings, tmp_path) as made:
-        yield made
 
 
 def test_push_drains_the_queue_and_the_server_holds_it_all(env: SyncEnv) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from medxam_server.config import Settings
-from tests.conftest import TEST_SECRET
 from tests.contract.fault_proxy import FAULTS_ALL
 from tests.contract.sync_support import SyncEnv, Workstation, drain, sync_env
 
@@ -18,11 +17,9 @@ WORKSTATIONS = 6
 
 
 @pytest.fixture
-def pg_env(postgres_url: str, tmp_path: Path) -> Iterator[SyncEnv]:
-    settings = Settings(
-        database_url=postgres_url, data_dir=tmp_path / "server-data", secret_key=TEST_SECRET
-    )
-    with sync_env(settings, tmp_path, takers=WORKSTATIONS) as made:
+def pg_env(pg_settings: Settings, tmp_path: Path) -> Iterator[SyncEnv]:
+    """``pg_env`` with a taker for every workstation."""
+    with sync_env(pg_settings, tmp_path, takers=WORKSTATIONS) as made:
         yield made
 
 

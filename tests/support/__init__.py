@@ -1,0 +1,1 @@
+"""Helpers that tests of several kinds share (the live server on loopback)."""
