@@ -141,3 +141,18 @@ def set_up_delivery(
         "document": document,
         "takers": made["items"],
     }
+
+
+@contextmanager
+def serving_delivery(
+    settings: Settings, *, taker_count: int, question_count: int
+) -> Iterator[tuple[str, dict[str, object]]]:
+    """``serving`` with a delivery set up over HTTP first (``set_up_delivery``); yields
+    the base URL and what was set up."""
+    with serving(settings) as url:
+        admin = admin_client(url)
+        try:
+            setup = set_up_delivery(admin, taker_count=taker_count, question_count=question_count)
+        finally:
+            admin.close()
+        yield url, setup

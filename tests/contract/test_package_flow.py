@@ -14,18 +14,15 @@ from medxam_desktop.errors import AuthError
 from medxam_desktop.sync.api_client import ApiClient, SignInRefused
 from medxam_desktop.sync.package import WrongStartCode, decrypt_content
 from medxam_server.config import Settings
-from tests.contract.live_server import PASSWORD, admin_client, serving, set_up_delivery
+from tests.contract.live_server import PASSWORD, serving_delivery
 
 FORBIDDEN_KEYS = {"key", "points", "penalty", "explanation", "start_code", "points_units"}
 
 
 @pytest.fixture
 def server(server_settings: Settings) -> Iterator[tuple[str, dict[str, object]]]:
-    with serving(server_settings) as url:
-        admin = admin_client(url)
-        setup = set_up_delivery(admin, taker_count=3, question_count=4)
-        admin.close()
-        yield url, setup
+    with serving_delivery(server_settings, taker_count=3, question_count=4) as made:
+        yield made
 
 
 def _keys(value: object) -> set[str]:

@@ -3,12 +3,9 @@ is missing (the workstation signing key) and what to do; the command line too.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backends import fail
 
 from medxam_desktop.__main__ import main
 from medxam_desktop.errors import user_message
@@ -17,14 +14,6 @@ from medxam_desktop.sync.bundle_export import BundleKeyMissingError, export_bund
 from tests.desktop.sample_exam import started_attempt
 
 OFFLINE = "http://127.0.0.1:9"
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 def test_export_says_the_signing_key_is_missing_and_writes_nothing(

@@ -5,7 +5,6 @@ closing a candidate's exam window with it, which pauses the attempt."""
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,8 +26,7 @@ from medxam_desktop.ui.proctor.sign_in_dialog import SignInDialog
 from medxam_desktop.ui.tasks import wait_for_all
 from medxam_desktop.ui.widgets.pin_dialog import PinDialog
 from medxam_server.config import Settings
-from tests.conftest import TEST_SECRET
-from tests.contract.live_server import PASSWORD, admin_client, serving, set_up_delivery
+from tests.contract.live_server import PASSWORD, serving_delivery
 from tests.desktop.package_builder import START_CODE, build_package
 from tests.desktop.proctor_fixtures import make_flow, state_texts
 from tests.desktop.sample_exam import started_attempt
@@ -56,18 +54,9 @@ def _assert_no_pin_anywhere(directory: Path, caplog: pytest.LogCaptureFixture) -
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
+def live(live_settings: Settings) -> Iterator[str]:
     """The real server on SQLite, with a proctor "pat" (Pat Proctor)."""
-    tmp_path = tmp_path_factory.mktemp("live")
-    path = tmp_path / "server.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    settings = Settings(
-        database_url=f"sqlite:///{path}", data_dir=tmp_path / "server", secret_key=TEST_SECRET
-    )
-    with serving(settings) as url:
-        admin = admin_client(url)
-        set_up_delivery(admin, taker_count=1, question_count=1)
-        admin.close()
+    with serving_delivery(live_settings, taker_count=1, question_count=1) as (url, _setup):
         yield url
 
 

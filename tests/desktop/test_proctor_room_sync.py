@@ -3,21 +3,9 @@ and a resume, each with the proctor as ``by``, accepted and the attempt complete
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from medxam_desktop.ui.tasks import wait_for_all
-from medxam_server.config import Settings
-from tests.contract.sync_support import SyncEnv, drain, sync_env
-
-
-@pytest.fixture
-def env(server_settings: Settings, tmp_path: Path) -> Iterator[SyncEnv]:
-    with sync_env(server_settings, tmp_path) as made:
-        yield made
-        wait_for_all()
+from tests.contract.sync_support import SyncEnv, drain
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

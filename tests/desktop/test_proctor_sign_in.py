@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import keyring
 import pytest
@@ -16,8 +14,8 @@ from medxam_desktop.store import Store
 from medxam_desktop.ui.proctor.flow import ProctorFlow
 from medxam_desktop.ui.proctor.widgets import KEYRING_WORDS
 from medxam_server.config import Settings
-from tests.conftest import TEST_SECRET, InMemoryKeyring
-from tests.contract.live_server import PASSWORD, admin_client, serving, set_up_delivery
+from tests.conftest import InMemoryKeyring
+from tests.contract.live_server import PASSWORD, serving_delivery
 from tests.desktop.package_server import Handler, package_server
 from tests.desktop.proctor_fixtures import make_flow, state_texts, store  # noqa: F401
 
@@ -25,24 +23,13 @@ Setup = dict[str, dict[str, str]]
 
 
 @pytest.fixture(scope="module")
-def live(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
-) -> Iterator[tuple[str, Setup]]:
+def live(live_settings: Settings) -> Iterator[tuple[str, Setup]]:
     """The real server on SQLite with a proctor "pat", an exam and a delivery of 3.
 
     Shared by this module's tests: none of them changes what the server holds.
     """
-    tmp_path = tmp_path_factory.mktemp("live")
-    path = tmp_path / "server.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    settings = Settings(
-        database_url=f"sqlite:///{path}", data_dir=tmp_path / "server", secret_key=TEST_SECRET
-    )
-    with serving(settings) as url:
-        admin = admin_client(url)
-        setup = set_up_delivery(admin, taker_count=3, question_count=30)
-        admin.close()
-        yield url, setup  # type: ignore[misc]
+    with serving_delivery(live_settings, taker_count=3, question_count=30) as made:
+        yield made  # type: ignore[misc]
 
 
 def _sign_in(qtbot: QtBot, flow: ProctorFlow, password: str) -> None:

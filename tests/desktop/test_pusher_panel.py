@@ -4,7 +4,6 @@ needed after a 401, and the USB export with its progress bar."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,8 @@ from pytestqt.qtbot import QtBot
 from medxam_desktop.sync.bundle_export import BundleSummary
 from medxam_desktop.ui.proctor.sync_panel import SyncPanel
 from medxam_desktop.ui.proctor.sync_scheduler import SyncScheduler
-from medxam_desktop.ui.tasks import wait_for_all
-from medxam_server.config import Settings
 from tests.contract.fault_proxy import Fault
-from tests.contract.sync_support import SyncEnv, Workstation, sync_env
-
-
-@pytest.fixture
-def env(server_settings: Settings, tmp_path: Path) -> Iterator[SyncEnv]:
-    with sync_env(server_settings, tmp_path) as made:
-        yield made
-        wait_for_all()
+from tests.contract.sync_support import SyncEnv, Workstation
 
 
 def _panel(qtbot: QtBot, ws: Workstation) -> tuple[SyncScheduler, SyncPanel]:

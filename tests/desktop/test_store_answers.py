@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from medxam_desktop.domain.timing import FakeClock
@@ -13,18 +10,6 @@ from medxam_desktop.store import Store
 from tests.desktop.sample_exam import question_ids, started_attempt
 
 Q1, Q2, Q3 = question_ids(3)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "store.sqlite3", clock=clock)
-    yield opened
-    opened.close()
 
 
 def _answer_records(store: Store) -> list[dict[str, object]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,18 +22,6 @@ from tests.desktop.sample_exam import (
 
 HOUR_MS = 3_600_000
 Q1, Q2 = question_ids(2)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "store.sqlite3", clock=clock)
-    yield opened
-    opened.close()
 
 
 def test_check_in_is_local_and_needs_package_and_roster(store: Store) -> None:

@@ -3,7 +3,7 @@ after space is freed (or the store is writable again) work goes on."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,18 +16,6 @@ from tests.desktop.sample_exam import question_ids, started_attempt
 from tests.desktop.test_store_outbox import check_outbox
 
 QUESTIONS = question_ids(50)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "store.sqlite3", clock=clock)
-    yield opened
-    opened.close()
 
 
 def _pragma(store: Store, pragma: str) -> object:

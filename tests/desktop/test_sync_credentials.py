@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import keyring
 import pytest
-from keyring.backends import fail
 
 from medxam_desktop.errors import CredentialStoreError, user_message
 from medxam_desktop.sync.credentials import SERVICE, CredentialStore
@@ -33,14 +29,6 @@ def test_forgetting_a_token(memory_keyring: InMemoryKeyring) -> None:
     store.forget_token()
     assert store.load_token() is None
     assert memory_keyring.items == {}
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 @pytest.mark.usefixtures("no_keyring")

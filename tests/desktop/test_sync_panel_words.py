@@ -3,7 +3,6 @@ problem is one plain line (no server jargon); the tables fit at the default size
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,7 @@ from medxam_desktop.ui.proctor.sync_panel import NOTHING_TO_SEND, SyncPanel
 from medxam_desktop.ui.proctor.sync_scheduler import SyncScheduler
 from medxam_desktop.ui.proctor.widgets import KEYRING_WORDS
 from medxam_desktop.ui.tasks import wait_for_all
-from medxam_server.config import Settings
-from tests.contract.sync_support import SyncEnv, sync_env
-
-
-@pytest.fixture
-def env(server_settings: Settings, tmp_path: Path) -> Iterator[SyncEnv]:
-    with sync_env(server_settings, tmp_path) as made:
-        yield made
-        wait_for_all()
+from tests.contract.sync_support import SyncEnv
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
