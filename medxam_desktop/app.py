@@ -27,6 +27,7 @@ from medxam_desktop.ui.candidate.exam_window import ExamWindow
 from medxam_desktop.ui.main_window import MainWindow
 from medxam_desktop.ui.proctor.exam_close import ExamCloseGuard
 from medxam_desktop.ui.proctor.flow import ProctorFlow
+from medxam_desktop.ui.proctor.key_unlock import SigningKeyUnlocker
 from medxam_desktop.ui.proctor.session import ProctorSession
 from medxam_desktop.ui.proctor.sync_panel import SyncPanel
 from medxam_desktop.ui.proctor.sync_scheduler import SyncScheduler
@@ -59,6 +60,7 @@ class Workstation:
         self.store: Store | None = None
         self.flow: ProctorFlow | None = None
         self.sync: SyncScheduler | None = None
+        self.unlocker: SigningKeyUnlocker | None = None
         self.exam_windows: list[ExamWindow] = []
         self._sign_in_wanted = False
 
@@ -86,7 +88,11 @@ class Workstation:
         self.flow.start()
         # Sync: at start-up, on every local write, after a sign-in, on its backoff timer.
         scheduler = self.sync = SyncScheduler(Pusher(store, self.client), self.window)
-        self.window.show_sync_panel(SyncPanel(scheduler))
+        # Every PIN proven here also opens the signing key file (computers without a
+        # keyring); once it is open, a sync that waited for it goes on.
+        self.unlocker = SigningKeyUnlocker(store, self.window)
+        self.unlocker.key_opened.connect(scheduler.key_unlocked)
+        self.window.show_sync_panel(SyncPanel(scheduler, unlocker=self.unlocker))
         session.signed_in.connect(lambda _user: scheduler.reconnected())
         session.signed_in.connect(self._signed_in)
         session.signed_out.connect(self.window.close_admin_console)

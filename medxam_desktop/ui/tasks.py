@@ -1,7 +1,8 @@
 """All of the client's threading: run work off the UI thread, call back on it.
 
 ``run_in_background`` is for network and file work (a small pool). ``run_on_store``
-queues work on the single store worker, so the SQLite store sees one writer in order.
+queues work on the single store worker, so the SQLite store sees one writer in order;
+``run_in_order`` does the same on a named lane of its own.
 Callbacks always run on the main (UI) thread, through a queued signal. A callback whose
 owner (``owner=``, or the QObject a bound-method callback belongs to) was deleted while
 the work ran is dropped: the window that asked is gone, so there is no one to tell.
@@ -120,6 +121,19 @@ def run_on_store(
 ) -> None:
     """Run ``fn`` on the single store worker, in submission order."""
     _submit(_pool("store", 1), fn, on_done, on_error, owner)
+
+
+def run_in_order(
+    fn: Callable[[], Any],
+    *,
+    lane: str,
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[Exception], None] | None = None,
+    owner: QObject | None = None,
+) -> None:
+    """Run ``fn`` on ``lane``'s own single worker, in submission order: work that must not
+    overtake itself and must not hold up the store worker (the signing key's unlocks)."""
+    _submit(_pool(f"lane:{lane}", 1), fn, on_done, on_error, owner)
 
 
 def wait_for_all(timeout_ms: int = 30_000) -> bool:

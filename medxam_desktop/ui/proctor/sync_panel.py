@@ -4,6 +4,10 @@ Queued, sent, confirmed and quarantined records (each quarantined one with the s
 reason), last contact, the server's clock offset, and each ended attempt with its
 receipt code. Every piece of work runs through ``ui.tasks.run_in_background``; the
 export reports its progress on a bar and never blocks the window.
+
+On a computer without a keyring the signing key is in a key file that a proctor's PIN
+unlocks (``SigningKeyUnlocker``): an export that finds it locked asks for a PIN and
+then writes the bundle; a sync that waits for it shows "Unlock with PIN…".
 """
 
 from __future__ import annotations
@@ -29,10 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from medxam_desktop.errors import user_message
+from medxam_desktop.errors import SigningKeyLockedError, SyncKeyLockedError, user_message
 from medxam_desktop.sync.bundle_export import BUNDLE_SUFFIX, BundleSummary, export_bundle
 from medxam_desktop.sync.pusher import PushReport
 from medxam_desktop.sync.status import SyncStatus
+from medxam_desktop.ui.proctor.key_unlock import SigningKeyUnlocker
 from medxam_desktop.ui.proctor.sync_scheduler import SyncScheduler
 from medxam_desktop.ui.proctor.widgets import KEYRING_WORDS, named
 from medxam_desktop.ui.tasks import run_in_background
@@ -54,11 +59,18 @@ PANEL_MIN_WIDTH_PX = 380
 class SyncPanel(QWidget):
     exported = Signal(object)  # BundleSummary
 
-    def __init__(self, scheduler: SyncScheduler, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        scheduler: SyncScheduler,
+        parent: QWidget | None = None,
+        *,
+        unlocker: SigningKeyUnlocker | None = None,
+    ) -> None:
         super().__init__(parent)
         named(self, "syncPanel", "Sync status")
         self.setMinimumWidth(PANEL_MIN_WIDTH_PX)
         self.scheduler = scheduler
+        self.unlocker = unlocker
         self.choose_bundle_path: Callable[[], Path | None] = self._ask_for_path
         self.counts: dict[str, QLabel] = {}
         form = QFormLayout()
@@ -82,6 +94,9 @@ class SyncPanel(QWidget):
         self.sync_button.setToolTip("Send everything queued to the server now (Ctrl+S)")
         self.export_button = QPushButton("Export USB bundle…", self)
         named(self.export_button, "exportBundleButton", "Export USB bundle")
+        self.unlock_button = QPushButton("Unlock with PIN…", self)
+        named(self.unlock_button, "unlockKeyButton", "Unlock the signing key with a PIN")
+        self.unlock_button.setVisible(False)
         self.progress = QProgressBar(self)
         named(self.progress, "exportProgress", "Export progress")
         self.progress.setVisible(False)
@@ -94,6 +109,7 @@ class SyncPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.sync_button)
         buttons.addWidget(self.export_button)
+        buttons.addWidget(self.unlock_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -108,6 +124,7 @@ class SyncPanel(QWidget):
         self.shortcut.activated.connect(self.sync_now)
         self.sync_button.clicked.connect(self.sync_now)
         self.export_button.clicked.connect(self.export_requested)
+        self.unlock_button.clicked.connect(self.unlock_requested)
         self._export_progress = _ExportProgress(self)
         self._export_progress.progressed.connect(self._show_progress)
         scheduler.status_changed.connect(self.show_status)
@@ -136,8 +153,25 @@ class SyncPanel(QWidget):
         run_in_background(
             lambda: export_bundle(store, path, progress=emit),
             on_done=self._exported,
-            on_error=self._export_failed,
+            on_error=lambda error: self._export_failed(error, path),
+            owner=self,
         )
+
+    def unlock_requested(self) -> None:
+        """ "Unlock with PIN…": the sync waits for the signing key."""
+        if self.unlocker is None:
+            return
+        self.unlocker.ask_for_pin(
+            self,
+            purpose="A proctor's PIN unlocks it, and sync goes on.",
+            on_open=self._key_open,
+            on_refused=self.message.setText,
+        )
+
+    def _key_open(self) -> None:
+        self.unlock_button.setVisible(False)
+        self.message.setText("The signing key is unlocked. Syncing…")
+        self.scheduler.key_unlocked()
 
     # --- showing -------------------------------------------------------------------------
 
@@ -179,6 +213,7 @@ class SyncPanel(QWidget):
 
     def _synced(self, report: PushReport) -> None:
         self.sync_button.setEnabled(True)
+        self.unlock_button.setVisible(False)
         if report.skipped:
             return
         if report.batches == 0 and report.acknowledged == 0:
@@ -188,6 +223,8 @@ class SyncPanel(QWidget):
 
     def _sync_failed(self, error: Exception) -> None:
         self.sync_button.setEnabled(True)
+        locked = isinstance(error, SyncKeyLockedError) and self.unlocker is not None
+        self.unlock_button.setVisible(locked)
         self.message.setText(user_message(error) + self._next_try())
 
     def _next_try(self) -> str:
@@ -209,10 +246,23 @@ class SyncPanel(QWidget):
         )
         self.exported.emit(summary)
 
-    def _export_failed(self, error: Exception) -> None:
+    def _export_failed(self, error: Exception, path: Path | None = None) -> None:
+        if isinstance(error, SigningKeyLockedError) and self.unlocker and path is not None:
+            self.message.setText("The bundle waits for a proctor's PIN to unlock the key.")
+            dialog = self.unlocker.ask_for_pin(
+                self,
+                purpose="A proctor's PIN unlocks it to sign the USB bundle.",
+                on_open=lambda: self.export_to(path),
+                on_refused=self._export_refused,
+            )
+            dialog.rejected.connect(lambda: self._export_refused("Nothing was written."))
+            return
+        self._export_refused(user_message(error))
+
+    def _export_refused(self, words: str) -> None:
         self.export_button.setEnabled(True)
         self.progress.setVisible(False)
-        self.message.setText(user_message(error))
+        self.message.setText(words)
 
     def _ask_for_path(self) -> Path | None:
         chosen, _ = QFileDialog.getSaveFileName(

@@ -6,7 +6,8 @@ interleaves the pusher's short reads and marks with the exam's writes. A write i
 exam wakes the pusher through ``Store.add_write_listener``; bursts of writes are
 gathered for ``DEBOUNCE_MS``. A failure waits the pusher's backoff (capped exponential,
 full jitter, never sooner than the server's ``Retry-After``); a 401 waits for the
-proctor to sign in again.
+proctor to sign in again; a sync waiting for the locked signing key goes on as soon as a
+PIN opens it (``key_unlocked``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import random
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from medxam_desktop.errors import AuthError, ServerBusyError
+from medxam_desktop.errors import AuthError, ServerBusyError, SyncKeyLockedError
 from medxam_desktop.sync.pusher import Pusher, PushReport
 from medxam_desktop.ui.tasks import run_in_background
 
@@ -39,6 +40,7 @@ class SyncScheduler(QObject):
         self.pusher = pusher
         self.running = False
         self.waiting_for_sign_in = False
+        self._again_now = False  # the key was opened during a pass: go round at once
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
@@ -62,6 +64,15 @@ class SyncScheduler(QObject):
         if self.running:
             return
         self._retry.start(random.randint(0, max(0, spread_ms)))
+
+    def key_unlocked(self) -> None:
+        """A proctor's PIN opened (or made) the signing key: a sync waiting for it goes on
+        now, after a state check (a key made just now is registered first)."""
+        self.pusher.request_state_check()
+        if self.running:
+            self._again_now = True
+        elif not self.waiting_for_sign_in:
+            self.sync_now()
 
     def sync_now(self) -> None:
         """Push now (the proctor's "Sync now", a timer, a trigger); at most one at a time."""
@@ -87,13 +98,17 @@ class SyncScheduler(QObject):
 
     def _done(self, report: PushReport) -> None:
         self.running = False
+        self._again_now = False
         self.sync_finished.emit(report)
         self.refresh_status()
 
     def _failed(self, error: Exception) -> None:
         self.running = False
+        again_now, self._again_now = self._again_now, False
         if isinstance(error, AuthError):
             self.waiting_for_sign_in = True
+        elif again_now and isinstance(error, SyncKeyLockedError):
+            self._retry.start(0)
         else:
             retry_after = error.retry_after if isinstance(error, ServerBusyError) else None
             delay_s = self.pusher.backoff.next_delay(retry_after)

@@ -18,8 +18,9 @@ MESSAGE_STYLE = "color: #9b1c1c; font-weight: 600;"
 #: The one message about a computer without a usable keyring, wherever it shows.
 KEYRING_WORDS = (
     "This computer has no usable keyring (its secure password store): you stay signed in "
-    "only until MedXam closes, and USB bundles cannot be signed here. Exams and sync work "
-    'as usual. See docs/operations.md, "Keyring".'
+    "only until MedXam closes, and this workstation's signing key (USB bundles, sync) is "
+    "kept in a file that a proctor's PIN unlocks. Exams work as usual. See "
+    'docs/operations.md, "Keyring".'
 )
 
 
