@@ -5,6 +5,7 @@ exactly what they made: every record once, every answer equal, every finished at
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from medxam_desktop.sync.package import decrypt_content
 from medxam_desktop.sync.pusher import Pusher
 from medxam_server.config import Settings, normalise_database_url
 from medxam_server.models import QuarantinedRecord, SyncBatch, SyncRecord
+from medxam_server.models import Workstation as WorkstationRow
 from tests.conftest import TEST_SECRET
 from tests.contract.fault_proxy import FaultProxy
 from tests.contract.live_server import PASSWORD, admin_client, serving, set_up_delivery
@@ -124,6 +126,13 @@ def server_rows(database_url: str, workstation_id: str) -> tuple[list[str], list
         return kept_ids, [str(i).lower() for i in quarantined]
 
 
+def registered_key(env: SyncEnv, workstation_id: str) -> str | None:
+    """The public key the server holds for a workstation (None before it registers one)."""
+    with server_database(env.database_url) as connection:
+        query = select(WorkstationRow.public_key).where(WorkstationRow.id == workstation_id)
+        return connection.execute(query).scalar()
+
+
 def assert_server_holds(
     database_url: str, admin: httpx.Client, ws: Workstation, *, quarantined: int = 0
 ) -> None:
@@ -162,6 +171,7 @@ def server_process(
     """The server as a child process; yields its port and a SIGKILL for it."""
     port = port or free_port()
     env = {
+        **os.environ,
         "MEDXAM_DATABASE_URL": database_url,
         "MEDXAM_DATA_DIR": str(data_dir),
         "MEDXAM_SECRET_KEY": TEST_SECRET,

@@ -15,7 +15,6 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.backends import fail
-from sqlalchemy import create_engine, select
 
 from medxam_desktop.cli import main
 from medxam_desktop.domain.proctor import ProctorView
@@ -25,22 +24,19 @@ from medxam_desktop.sync.bundle_export import export_bundle
 from medxam_desktop.sync.key_unlock import Unlock, public_key_for, unlock_with_pin
 from medxam_desktop.sync.pusher import Pusher
 from medxam_desktop.sync.workstation_key import forget_unlocked_keys
-from medxam_server.config import Settings, normalise_database_url
-from medxam_server.models import Workstation as WorkstationRow
 from tests.contract.live_server import PASSWORD
-from tests.contract.sync_support import SyncEnv, Workstation, server_rows, sync_env
+from tests.contract.sync_support import (
+    SyncEnv,
+    Workstation,
+    registered_key,
+    server_rows,
+)
 from tests.memory_keyring import InMemoryKeyring
 
 PIN = "73915824"
 WRONG_PIN = "11119999"
 KIM_PIN = "64082719"
 OFFLINE = "http://127.0.0.1:9"
-
-
-@pytest.fixture
-def env(server_settings: Settings, tmp_path: Path) -> Iterator[SyncEnv]:
-    with sync_env(server_settings, tmp_path) as made:
-        yield made
 
 
 @pytest.fixture
@@ -51,16 +47,6 @@ def no_keyring() -> Iterator[None]:
     yield
     forget_unlocked_keys()
     keyring.set_keyring(previous)
-
-
-def registered_key(env: SyncEnv, workstation_id: str) -> str | None:
-    engine = create_engine(normalise_database_url(env.database_url))
-    try:
-        with engine.connect() as connection:
-            query = select(WorkstationRow.public_key).where(WorkstationRow.id == workstation_id)
-            return connection.execute(query).scalar()
-    finally:
-        engine.dispose()
 
 
 def _pat(ws: Workstation) -> ProctorView:

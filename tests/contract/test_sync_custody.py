@@ -11,20 +11,12 @@ from pathlib import Path
 
 import keyring
 import pytest
-from sqlalchemy import select
 
 from medxam_desktop.errors import WorkstationRefusedError, user_message
 from medxam_desktop.store import Store
-from medxam_server.models import Workstation as WorkstationRow
 from tests.contract.live_server import PASSWORD
-from tests.contract.sync_support import SyncEnv, Workstation, server_database
+from tests.contract.sync_support import SyncEnv, Workstation, registered_key
 from tests.memory_keyring import InMemoryKeyring
-
-
-def registered_key(env: SyncEnv, workstation_id: str) -> str | None:
-    with server_database(env.database_url) as connection:
-        query = select(WorkstationRow.public_key).where(WorkstationRow.id == workstation_id)
-        return connection.execute(query).scalar()
 
 
 def proctor(env: SyncEnv, username: str) -> str:

@@ -1,14 +1,16 @@
-"""Server test fixtures: an app on a fresh database, a client, and signed-in users."""
+"""Server test fixtures: an app on a fresh database, a client, and signed-in users;
+``row_count`` for what a table holds."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from medxam_server.config import Settings
 from medxam_server.db.session import transaction
@@ -28,6 +30,12 @@ class SignedIn:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+
+def row_count(app: FastAPI, model: Any) -> int:
+    """How many rows the table of ``model`` holds in the app's database."""
+    with transaction(app.state.session_factory) as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
 
 
 @pytest.fixture

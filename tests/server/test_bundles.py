@@ -14,11 +14,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
 from medxam_server.db.session import transaction
 from medxam_server.models import SyncRecord
-from tests.server.conftest import SignedIn
+from tests.server.conftest import SignedIn, row_count
 from tests.server.factories import Setup, make_setup, single
 from tests.server.workstation_sim import WorkstationSim, push, statuses
 
@@ -60,11 +59,6 @@ def make_bundle(
 def setup(app: FastAPI, admin: SignedIn) -> Setup:
     with transaction(app.state.session_factory) as session:
         return make_setup(session, questions=[single("B")], takers=1)
-
-
-def held(app: FastAPI) -> int:
-    with transaction(app.state.session_factory) as session:
-        return session.scalar(select(func.count()).select_from(SyncRecord)) or 0
 
 
 def test_registering_a_workstation_key(client: TestClient, proctor: SignedIn) -> None:
@@ -114,7 +108,7 @@ def test_a_bundle_is_applied_once_like_a_push(
     assert second.json() == first.json()
     pushed = push(client, proctor, ws.id, ws.records, signer=key)
     assert statuses(pushed) == ["duplicate"] * 3
-    assert held(app) == 3
+    assert row_count(app, SyncRecord) == 3
     proctor_try = client.post(
         "/api/sync/bundle",
         content=bundle,
@@ -155,4 +149,4 @@ def test_bad_bundles_are_refused_whole(
     assert send(b"\x00not json").status_code == 422
     future = send(make_bundle(key, ws.id, ws.records, protocol=2))
     assert future.status_code == 426 and future.json()["supported_protocols"] == [1]
-    assert held(app) == 0
+    assert row_count(app, SyncRecord) == 0

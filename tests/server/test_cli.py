@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -20,6 +17,7 @@ from medxam_server.db.session import transaction
 from medxam_server.models import Delivery, Exam, ExamMedia, Question, Taker, User, utcnow
 from medxam_server.services.demo import past_sitting, seed
 from tests.server.setup_api import open_package
+from tests.support.server import base_url, free_port, server_child
 
 BIN = Path(sys.executable).parent / "medxam-server"
 
@@ -107,35 +105,18 @@ def test_demo_data_loads_once_and_stays_open(app: FastAPI, client: TestClient) -
     assert content["media"][0]["name"] == "ecg-strip.png"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.mark.slow
 def test_demo_command_serves_the_demo(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "server.log"
     env = {k: v for k, v in os.environ.items() if k != "MEDXAM_DATABASE_URL"}
     env["MEDXAM_DATA_DIR"] = str(tmp_path / "server")
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [str(BIN), "demo", "--port", str(port)], env=env, stdout=log, stderr=log
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 45
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.3)
+    command = [str(BIN), "demo", "--port", str(port)]
+    with (
+        log_path.open("w") as log,
+        server_child(command, port=port, env=env, timeout_s=45, output=log, log_path=log_path),
+    ):
+        base = base_url(port)
         assert f"start code: {seed.DEMO_START_CODE}" in log_path.read_text()
         login = httpx.post(
             f"{base}/api/auth/login", json={"username": "admin", "password": "admin-demo"}
@@ -147,10 +128,3 @@ def test_demo_command_serves_the_demo(tmp_path: Path) -> None:
             seed.DEMO_START_CODE,
             past_sitting.RESULTS_START_CODE,  # the past sitting with results, for admins
         ]
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()

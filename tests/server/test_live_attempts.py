@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from medxam_server.db.session import transaction
 from medxam_server.models import Attempt, Delivery, QuarantinedRecord, utcnow
 from medxam_server.services.attempts import start_checks as attempt_rules
 from medxam_server.services.sync import apply as attempt_sync
-from tests.server.conftest import SignedIn
+from tests.server.conftest import SignedIn, row_count
 from tests.server.factories import Setup, make_attempt, make_setup, multiple, single
 from tests.server.workstation_sim import WorkstationSim, push, statuses
 
@@ -37,11 +37,6 @@ def start(client: TestClient, who: SignedIn, setup: Setup, **extra: Any) -> Any:
     return client.post("/api/attempts/start", json=body, headers=who.headers)
 
 
-def attempt_count(app: FastAPI) -> int:
-    with transaction(app.state.session_factory) as session:
-        return session.scalar(select(func.count()).select_from(Attempt)) or 0
-
-
 def test_a_second_start_for_the_taker_is_409_naming_the_existing_attempt(
     app: FastAPI, client: TestClient, proctor: SignedIn, admin: SignedIn, setup: Setup
 ) -> None:
@@ -56,7 +51,7 @@ def test_a_second_start_for_the_taker_is_409_naming_the_existing_attempt(
         assert again.json()["attempt_id"] == chosen
     other_taker = start(client, proctor, setup, taker_id=setup.taker_ids[1])
     assert other_taker.status_code == 201
-    assert attempt_count(app) == 2
+    assert row_count(app, Attempt) == 2
 
 
 def test_only_an_admin_starts_a_resit_and_only_after_a_terminated_attempt(
@@ -103,7 +98,7 @@ def test_the_database_refuses_a_second_attempt_the_check_let_through(
     second = start(client, proctor, setup)
     assert second.status_code == 409, second.text
     assert second.json()["attempt_id"] == first.json()["id"]
-    assert attempt_count(app) == 1
+    assert row_count(app, Attempt) == 1
 
 
 def test_two_starts_at_the_same_moment_one_201_one_409(
@@ -132,7 +127,7 @@ def test_two_starts_at_the_same_moment_one_201_one_409(
     assert codes == [201, 409], [a.text for a in answers]
     won = next(a for a in answers if a.status_code == 201).json()["id"]
     assert next(a for a in answers if a.status_code == 409).json()["attempt_id"] == won
-    assert attempt_count(app) == 1
+    assert row_count(app, Attempt) == 1
 
 
 def test_proctors_see_no_score_in_any_attempt_answer_admins_do(
@@ -188,7 +183,7 @@ def test_starts_only_within_the_delivery_window(
         late = start(client, who, setup)
         assert late.status_code == 409 and "closed" in late.json()["detail"]
         assert late.headers["content-type"] == PROBLEM
-    assert attempt_count(app) == 0
+    assert row_count(app, Attempt) == 0
     _move_window(app, setup, opens=timedelta(hours=-1), closes=timedelta(hours=1))
     chosen = str(uuid.uuid4())
     assert start(client, proctor, setup, id=chosen).status_code == 201

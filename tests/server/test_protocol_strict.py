@@ -11,11 +11,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
 from medxam_server.db.session import transaction
 from medxam_server.models import SyncRecord
-from tests.server.conftest import SignedIn
+from tests.server.conftest import SignedIn, row_count
 from tests.server.factories import Setup, make_setup, single
 from tests.server.test_bundles import make_bundle, public_b64
 from tests.server.workstation_sim import WorkstationSim
@@ -27,11 +26,6 @@ NOT_ONE = ["1", True, 1.0, "01", [1]]
 def setup(app: FastAPI, admin: SignedIn) -> Setup:
     with transaction(app.state.session_factory) as session:
         return make_setup(session, questions=[single("B")])
-
-
-def held(app: FastAPI) -> int:
-    with transaction(app.state.session_factory) as session:
-        return session.scalar(select(func.count()).select_from(SyncRecord)) or 0
 
 
 def raw_push(client: TestClient, who: SignedIn, body: dict[str, Any]) -> Any:
@@ -51,10 +45,10 @@ def test_a_push_whose_protocol_is_not_the_integer_1_is_refused(
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert "protocol" in response.text
-    assert held(app) == 0
+    assert row_count(app, SyncRecord) == 0
     assert raw_push(client, proctor, {**body, "protocol": 2}).status_code == 426
     assert raw_push(client, proctor, {**body, "protocol": 1}).status_code == 200
-    assert held(app) == 1
+    assert row_count(app, SyncRecord) == 1
 
 
 @pytest.mark.parametrize("protocol", NOT_ONE, ids=repr)
@@ -78,9 +72,9 @@ def test_a_bundle_whose_protocol_is_not_the_integer_1_is_refused(
     )
     assert refused.status_code == 422, refused.text
     assert "protocol" in refused.text
-    assert held(app) == 0
+    assert row_count(app, SyncRecord) == 0
     later = make_bundle(key, ws.id, ws.records, protocol=2)
     assert client.post("/api/sync/bundle", content=later, headers=headers).status_code == 426
     good = make_bundle(key, ws.id, ws.records)
     assert client.post("/api/sync/bundle", content=good, headers=headers).status_code == 200
-    assert held(app) == 1
+    assert row_count(app, SyncRecord) == 1

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from medxam_server.rules.records import validate_record
 from medxam_server.services.attempts.exam_questions import load_exam_questions
 from medxam_server.services.sync import ingest
 from tests.conftest import TEST_SECRET
-from tests.server.conftest import SignedIn
+from tests.server.conftest import SignedIn, row_count
 from tests.server.factories import Setup, make_setup, make_taker, multiple, single
 from tests.server.workstation_sim import WorkstationSim, push, statuses
 
@@ -37,11 +37,6 @@ def setup(app: FastAPI, admin: SignedIn) -> Setup:
         return make_setup(
             session, questions=[single("B"), multiple("A", "C"), single("A")], takers=3
         )
-
-
-def rows(app: FastAPI, model: Any) -> int:
-    with transaction(app.state.session_factory) as session:
-        return session.scalar(select(func.count()).select_from(model)) or 0
 
 
 def outbox(setup: Setup, attempts: int = 1) -> WorkstationSim:
@@ -72,11 +67,11 @@ def test_f2_a_batch_that_fails_before_commit_leaves_nothing_and_a_retry_applies(
     finally:
         event.remove(app.state.session_factory, "before_commit", crash_before_commit)
     assert crashed.status_code == 500 and failures == [1]
-    assert rows(app, SyncRecord) == rows(app, SyncBatch) == rows(app, Attempt) == 0
+    assert row_count(app, SyncRecord) == row_count(app, SyncBatch) == row_count(app, Attempt) == 0
     retried = push(client, proctor, ws.id, ws.records, key=key)
     assert retried.status_code == 200, retried.text
     assert statuses(retried) == ["accepted"] * 4
-    assert rows(app, SyncRecord) == 4 and rows(app, Attempt) == 1
+    assert row_count(app, SyncRecord) == 4 and row_count(app, Attempt) == 1
 
 
 def test_f2_commit_then_the_answer_is_lost_and_the_batch_is_replayed(
@@ -87,8 +82,8 @@ def test_f2_commit_then_the_answer_is_lost_and_the_batch_is_replayed(
     replay = push(client, proctor, ws.id, ws.records, key=key)
     assert replay.status_code == 200
     assert statuses(replay) == ["accepted"] * 8  # the stored receipt, answered again
-    assert rows(app, SyncRecord) == 8 and rows(app, Attempt) == 2
-    assert rows(app, AttemptQuestion) == 4
+    assert row_count(app, SyncRecord) == 8 and row_count(app, Attempt) == 2
+    assert row_count(app, AttemptQuestion) == 4
 
 
 @pytest.mark.postgres
@@ -117,8 +112,8 @@ def test_f3_the_same_batch_many_times_at_once(
     for code, body in answers:
         if code == 200:
             assert {r["status"] for r in body["results"]} <= {"accepted", "duplicate"}
-    assert rows(app, SyncRecord) == len(ws.records)
-    assert rows(app, Attempt) == 3 and rows(app, AttemptQuestion) == 6
+    assert row_count(app, SyncRecord) == len(ws.records)
+    assert row_count(app, Attempt) == 3 and row_count(app, AttemptQuestion) == 6
     again = push(client, proctor, ws.id, ws.records, key=key)
     assert statuses(again) in (["accepted"] * 12, ["duplicate"] * 12)
 

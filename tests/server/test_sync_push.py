@@ -12,11 +12,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from medxam_server.db.session import transaction
 from medxam_server.models import AttemptQuestion, IntegrityAlert, QuarantinedRecord, SyncRecord
-from tests.server.conftest import SignedIn
+from tests.server.conftest import SignedIn, row_count
 from tests.server.factories import Setup, make_setup, multiple, single
 from tests.server.workstation_sim import WorkstationSim, push, statuses
 
@@ -29,11 +29,6 @@ def setup(app: FastAPI, admin: SignedIn) -> Setup:
             questions=[single("B", penalty=0.5), multiple("A", "C", points=2), single("D")],
             takers=2,
         )
-
-
-def count(app: FastAPI, model: Any) -> int:
-    with transaction(app.state.session_factory) as session:
-        return session.scalar(select(func.count()).select_from(model)) or 0
 
 
 def answers(client: TestClient, who: SignedIn, attempt_id: str) -> dict[str, Any]:
@@ -109,7 +104,7 @@ def test_idempotency_key_replays_the_receipt_and_refuses_another_body(
     # F2, answer lost after commit: the workstation resends under a new key too.
     resent = push(client, proctor, ws.id, ws.records)
     assert statuses(resent) == ["duplicate", "duplicate"]
-    assert count(app, SyncRecord) == 3  # the rejected one is in quarantine
+    assert row_count(app, SyncRecord) == 3  # the rejected one is in quarantine
     no_key = client.post(
         "/api/sync/push",
         json={"protocol": 1, "workstation_id": ws.id, "records": []},
@@ -135,19 +130,19 @@ def test_conflicting_duplicates_and_reused_seqs_are_rejected_and_alerted(
         ("rejected", "seq_conflict"),
     ]
     assert answers(client, proctor, attempt_id)[setup.question_ids[0]][0] == ["B"]
-    assert count(app, SyncRecord) == 2
-    assert count(app, IntegrityAlert) == 2
-    assert count(app, QuarantinedRecord) == 2
+    assert row_count(app, SyncRecord) == 2
+    assert row_count(app, IntegrityAlert) == 2
+    assert row_count(app, QuarantinedRecord) == 2
     # Sent again (a lost answer, a server restore): answered the same, kept and alerted once.
     for _ in range(2):
         again = push(client, proctor, ws.id, [forged, reused_seq])
         assert again.json()["results"] == response.json()["results"]
-    assert count(app, IntegrityAlert) == 2
-    assert count(app, QuarantinedRecord) == 2
+    assert row_count(app, IntegrityAlert) == 2
+    assert row_count(app, QuarantinedRecord) == 2
     other_forgery = {**original, "data": {**original["data"], "answer": ["C"]}}
     assert statuses(push(client, proctor, ws.id, [other_forgery])) == ["rejected"]
-    assert count(app, IntegrityAlert) == 3
-    assert count(app, QuarantinedRecord) == 3
+    assert row_count(app, IntegrityAlert) == 3
+    assert row_count(app, QuarantinedRecord) == 3
 
 
 def test_f5_an_invalid_record_is_quarantined_and_the_rest_flows(
@@ -180,7 +175,7 @@ def test_f5_an_invalid_record_is_quarantined_and_the_rest_flows(
         "malformed",
         "unknown_field",
     ]
-    assert count(app, QuarantinedRecord) == 3
+    assert row_count(app, QuarantinedRecord) == 3
     later = ws.answer(attempt_id, q1, ["B"])
     assert statuses(push(client, proctor, ws.id, [later])) == ["accepted"]
     assert answers(client, proctor, attempt_id)[q1][0] == ["B"]
@@ -284,7 +279,7 @@ def test_a_wrong_digest_is_incomplete_with_nothing_missing_and_alerted(
     ws.finish(attempt_id, extra_count=1)
     summary = push(client, proctor, ws.id, ws.records).json()["attempts"][0]
     assert (summary["integrity"], summary["missing_seq"]) == ("incomplete", [])
-    assert count(app, IntegrityAlert) == 1
+    assert row_count(app, IntegrityAlert) == 1
 
 
 def test_starts_are_checked_against_deliveries_and_groups(
@@ -307,7 +302,7 @@ def test_an_unsupported_protocol_is_426_with_the_supported_list(
     assert response.status_code == 426
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["supported_protocols"] == [1]
-    assert count(app, QuarantinedRecord) == 0
+    assert row_count(app, QuarantinedRecord) == 0
 
 
 def test_push_needs_a_proctor_or_admin(client: TestClient) -> None:
@@ -349,7 +344,7 @@ def test_a_batch_of_held_and_new_records_keeps_the_new_ones(
     response = push(client, proctor, ws.id, ws.records)
     assert statuses(response) == ["duplicate", "duplicate", "accepted", "accepted"]
     assert response.json()["high_water_mark"] == 4
-    assert count(app, SyncRecord) == 4
+    assert row_count(app, SyncRecord) == 4
     assert answers(client, proctor, attempt_id) == {q1: (["B"], 3000), q2: (["C"], 2000)}
 
 

@@ -11,7 +11,6 @@ Two ways to run it, one readiness check and one clean stop for both:
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import socket
 import subprocess
@@ -114,15 +113,15 @@ def server_child(
     output: IO[str] | None = None,
     log_path: Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``command`` (a server listening on ``port``) with ``os.environ`` plus ``env``
-    until the block ends; yields the process once it is healthy.
+    """Run ``command`` (a server listening on ``port``) with the environment ``env`` until
+    the block ends; yields the process once it is healthy.
 
     Its output goes to ``output`` (inherited when None); ``log_path``, the file behind
     ``output``, is quoted when the server does not start. It is stopped with SIGINT (as
     Ctrl+C stops it), then killed if it has not stopped in 15 s.
     """
     child = subprocess.Popen(
-        command, env={**os.environ, **env}, stdout=output, stderr=output, stdin=subprocess.DEVNULL
+        command, env=dict(env), stdout=output, stderr=output, stdin=subprocess.DEVNULL
     )
 
     def describe() -> str:
