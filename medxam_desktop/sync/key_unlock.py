@@ -161,7 +161,8 @@ def _open_or_seal(
             return UnlockResult(Unlock.OPENED, newly_open=key is None)
     if key is None:
         log.info("workstation key stays locked: no slot of proctor %s opens", proctor.user_id)
-        return UnlockResult(Unlock.LOCKED, words=_locked_words(store, found, slot is not None))
+        words = _locked_words(store, found, proctor.user_id, stale=slot is not None)
+        return UnlockResult(Unlock.LOCKED, words=words)
     if public_key_b64(key) != public_key:
         raise KeyFileError(f"{path} holds another key than the one open in this run.")
     fresh = seal(
@@ -174,12 +175,14 @@ def _open_or_seal(
     return UnlockResult(outcome)
 
 
-def _locked_words(store: Store, found: KeyFile, stale: bool) -> str:
+def _locked_words(store: Store, found: KeyFile, user_id: str, *, stale: bool) -> str:
     why = (
         "Your PIN does not open this workstation's signing key: your share of it was sealed "
-        "with an earlier PIN of yours."
+        "with an earlier PIN of yours, and takes your new PIN once another proctor has "
+        "unlocked the key in this run."
         if stale
         else "Your PIN does not open this workstation's signing key yet: you get a share of "
         "it once it has been unlocked in this run."
     )
-    return f"{why} {who_opens(store, tuple(s.user_id for s in found.slots))}"
+    others = tuple(s.user_id for s in found.slots if s.user_id != user_id)
+    return f"{why} {who_opens(store, others)}"
