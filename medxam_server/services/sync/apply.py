@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -22,8 +22,6 @@ from sqlalchemy.sql import Executable
 from medxam_server.db import dialect
 from medxam_server.models import (
     MASK_LABELS,
-    Delivery,
-    Exam,
     SyncRecord,
     answer_mask,
     utcnow,
@@ -40,7 +38,6 @@ from medxam_server.rules.fold import (
 from medxam_server.rules.receipt_codes import receipt_code
 from medxam_server.rules.records import ValidRecord
 from medxam_server.rules.scoring import score_answers
-from medxam_server.services.attempts.exam_questions import load_exam_questions
 from medxam_server.services.attempts.scoring import rescore_answers
 from medxam_server.services.sync import custody
 from medxam_server.services.sync import statements as sync_store
@@ -49,6 +46,7 @@ from medxam_server.services.sync.attempt_rows import (
     insert_attempts,
     write_changed,
 )
+from medxam_server.services.sync.exam_cache import ExamCache
 from medxam_server.services.sync.integrity import AttemptRecords, attempt_records, check_integrity
 from medxam_server.services.sync.statements import AnswerRow
 
@@ -65,38 +63,6 @@ def _mask(labels: list[str]) -> int:
         if found is not None:
             return found
     return answer_mask(labels)
-
-
-# Exam questions by (exam id, version), shared by the batches of this process: every
-# change to an exam or one of its questions bumps the version, so an entry never goes stale.
-_LOADED: dict[tuple[str, int], Mapping[str, QuestionInfo]] = {}
-MAX_LOADED_EXAMS = 64
-
-
-@dataclass
-class ExamCache:
-    """Exam questions for one batch: the version is read once per exam and batch, the
-    questions only when this process has not loaded that version yet."""
-
-    session: Session
-    exams: dict[str, Mapping[str, QuestionInfo]] = field(default_factory=dict)
-    delivery_exams: dict[str, str] = field(default_factory=dict)  # delivery id -> exam id
-
-    def questions(self, exam_id: str) -> Mapping[str, QuestionInfo]:
-        found = self.exams.get(exam_id)
-        if found is None:
-            version = self.session.connection().scalar(
-                select(Exam.version).where(Exam.id == exam_id)
-            )
-            key = (exam_id, version or 0)
-            found = _LOADED.get(key)
-            if found is None:
-                found = load_exam_questions(self.session, exam_id)
-                while len(_LOADED) >= MAX_LOADED_EXAMS:
-                    _LOADED.pop(next(iter(_LOADED)), None)
-                _LOADED[key] = found
-            self.exams[exam_id] = found
-        return found
 
 
 @dataclass(frozen=True)
@@ -210,10 +176,6 @@ def _fold_records_of(postgres: bool) -> Executable:
     )
 
 
-def _exams_of_deliveries(postgres: bool) -> Executable:
-    return select(Delivery.id, Delivery.exam_id).where(dialect.any_of(Delivery.id, "ids", postgres))
-
-
 def rebuild_attempts(
     session: Session,
     ctx: FoldContext,
@@ -231,12 +193,7 @@ def rebuild_attempts(
         )
         if start is not None:
             starts[attempt_id] = start
-    exam_of = ctx.exams.delivery_exams  # those the checks read
-    unread = sorted({str(s.data["delivery_id"]).lower() for s in starts.values()} - set(exam_of))
-    if unread:
-        query = dialect.statement_for(session, _exams_of_deliveries)
-        for did, exam in session.connection().execute(query, {"ids": unread}):
-            exam_of[str(did)] = str(exam)
+    exam_of = ctx.exams.exams_of({str(s.data["delivery_id"]).lower() for s in starts.values()})
     rebuilt: dict[str, AttemptRow] = {}
     answer_rows: list[AnswerRow] = []  # of existing attempts (may have rows already)
     new_answer_rows: list[AnswerRow] = []  # of attempts created here

@@ -30,8 +30,8 @@ from medxam_server.rules.answers import answer_problem
 from medxam_server.rules.fold import answer_fits
 from medxam_server.rules.records import ValidRecord
 from medxam_server.services.setup import delivery_proctors
-from medxam_server.services.sync.apply import ExamCache
 from medxam_server.services.sync.attempt_rows import AttemptRow
+from medxam_server.services.sync.exam_cache import ExamCache
 
 Verdicts = dict[str, tuple[str, str]]  # record id -> (reason, detail)
 ANSWER_KINDS = ("answer.saved", "question.timed")

@@ -54,6 +54,7 @@ from medxam_server.services.sync import custody
 from medxam_server.services.sync import reply as batch_receipt
 from medxam_server.services.sync import statements as sync_store
 from medxam_server.services.sync.attempt_rows import load_attempts
+from medxam_server.services.sync.exam_cache import ExamCache
 from medxam_server.services.sync.extension_cap import extension_verdicts
 from medxam_server.services.sync.quarantine_cap import (
     BatchOverQuarantineCap,
@@ -153,7 +154,7 @@ def ingest_batch(session: Session, batch: Batch, *, secret: bytes) -> dict[str, 
             batch_seqs.add(checked.seq)
             candidates.append((index, checked))
 
-    exams = attempt_sync.ExamCache(session)
+    exams = ExamCache(session)
     touched = {r.attempt_id for _, r in candidates}
     attempts = load_attempts(session, sorted(touched))
     valid = [r for _, r in candidates]
