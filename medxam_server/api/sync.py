@@ -27,6 +27,7 @@ from medxam_server.services.setup import workstations
 from medxam_server.services.sync import bundles, ingest
 from medxam_server.services.sync import receipt_codes as receipts
 from medxam_server.services.sync import reply as batch_receipt
+from medxam_server.services.sync.batch import SUPPORTED_PROTOCOLS, Batch, UnsupportedProtocol
 from medxam_server.services.sync.quarantine_cap import QuarantineCap
 
 router = APIRouter(tags=["sync"])
@@ -53,7 +54,7 @@ def unsupported_protocol() -> JSONResponse:
         "status": 426,
         "detail": "This server does not accept that sync protocol version; "
         "keep the queue and upgrade the client.",
-        "supported_protocols": list(ingest.SUPPORTED_PROTOCOLS),
+        "supported_protocols": list(SUPPORTED_PROTOCOLS),
     }
     return JSONResponse(body, status_code=426, media_type=PROBLEM_MEDIA_TYPE)
 
@@ -67,7 +68,7 @@ def _parse_push(raw: bytes) -> PushIn | None:
             "the body is not JSON", errors=[{"loc": ["body"], "msg": "not JSON"}]
         ) from exc
     protocol = document.get("protocol") if isinstance(document, dict) else None
-    if isinstance(protocol, int) and protocol not in ingest.SUPPORTED_PROTOCOLS:
+    if isinstance(protocol, int) and protocol not in SUPPORTED_PROTOCOLS:
         return None
     records = document.get("records") if isinstance(document, dict) else None
     try:
@@ -128,7 +129,7 @@ def push(
     envelope = _parse_push(raw)
     if envelope is None:
         return unsupported_protocol()
-    batch = ingest.Batch(
+    batch = Batch(
         batch_id=batch_id,
         body_hash=hashlib.sha256(raw).hexdigest(),
         workstation_id=str(envelope.workstation_id),
@@ -175,7 +176,7 @@ def import_bundle(
     with factory() as session:
         try:
             batch = bundles.parse_bundle(session, raw, user_id=user.id)
-        except ingest.UnsupportedProtocol:
+        except UnsupportedProtocol:
             return unsupported_protocol()
     receipt = ingest.run_batch(factory, batch, secret=settings.resolved_secret())
     return Response(batch_receipt.encode(receipt), media_type="application/json")

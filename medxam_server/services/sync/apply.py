@@ -15,17 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
 
-from medxam_server.db import dialect
-from medxam_server.models import (
-    MASK_LABELS,
-    SyncRecord,
-    answer_mask,
-    utcnow,
-)
+from medxam_server.models import utcnow
 from medxam_server.rules.answers import QuestionInfo
 from medxam_server.rules.fold import (
     ENDING_KINDS,
@@ -39,30 +31,20 @@ from medxam_server.rules.receipt_codes import receipt_code
 from medxam_server.rules.records import ValidRecord
 from medxam_server.rules.scoring import score_answers
 from medxam_server.services.attempts.scoring import rescore_answers
-from medxam_server.services.sync import custody
-from medxam_server.services.sync import statements as sync_store
+from medxam_server.services.sync import answer_rows, custody, held_records
+from medxam_server.services.sync.answer_rows import AnswerRow, mask
 from medxam_server.services.sync.attempt_rows import (
     AttemptRow,
     insert_attempts,
     write_changed,
 )
 from medxam_server.services.sync.exam_cache import ExamCache
-from medxam_server.services.sync.integrity import AttemptRecords, attempt_records, check_integrity
-from medxam_server.services.sync.statements import AnswerRow
+from medxam_server.services.sync.held_records import AttemptRecords
+from medxam_server.services.sync.integrity import check_integrity
 
 log = logging.getLogger(__name__)
 
 NONE_HELD = AttemptRecords()
-_ONE_LABEL_MASK = {label: answer_mask([label]) for label in MASK_LABELS}
-
-
-def _mask(labels: list[str]) -> int:
-    """``answer_mask(labels)``, looked up for the usual one-label answer."""
-    if len(labels) == 1:
-        found = _ONE_LABEL_MASK.get(labels[0])
-        if found is not None:
-            return found
-    return answer_mask(labels)
 
 
 @dataclass(frozen=True)
@@ -90,7 +72,7 @@ def fold_batch(
     for r in applied:
         new[r.attempt_id].append(r)
     ids = sorted(touched)
-    held = attempt_records(session, ids)
+    held = held_records.attempt_records(session, ids)
     rebuild = [
         aid
         for aid, records in sorted(new.items())
@@ -100,7 +82,7 @@ def fold_batch(
     # Only attempts with records from earlier batches need them read back.
     partial = [aid for aid in rebuild if held.get(aid, NONE_HELD).count != len(new[aid])]
     loaded = custody.own_records(
-        session, load_fold_records(session, partial), attempts, ctx.workstation_id
+        session, held_records.fold_records(session, partial), attempts, ctx.workstation_id
     )
     known = {aid: new[aid] for aid in rebuild} | loaded
     rebuilt = rebuild_attempts(session, ctx, known, attempts)
@@ -116,7 +98,7 @@ def fold_batch(
         upserts.extend(rows)
         if rows and attempt.status != "in_progress":
             rescore.append(attempt)
-    sync_store.upsert_answers(session, upserts)
+    answer_rows.upsert_answers(session, upserts)
     for attempt in rescore:
         score = rescore_answers(session, attempt.id, ctx.exams.questions(attempt.exam_id))
         attempt.max_score_units = score.max_score_units
@@ -149,33 +131,6 @@ def fold_batch(
     ]
 
 
-def load_fold_records(session: Session, attempt_ids: Sequence[str]) -> dict[str, list[FoldRecord]]:
-    found: dict[str, list[FoldRecord]] = defaultdict(list)
-    if not attempt_ids:
-        return found
-    query = dialect.statement_for(session, _fold_records_of)
-    rows = session.connection().execute(query, {"ids": list(attempt_ids)}).all()
-    for attempt_id, rid, seq, kind, at, data, ws in rows:
-        found[str(attempt_id)].append(FoldRecord(str(rid), seq, kind, at, data, str(ws)))
-    return found
-
-
-def _fold_records_of(postgres: bool) -> Executable:
-    return (
-        select(
-            SyncRecord.attempt_id,
-            SyncRecord.id,
-            SyncRecord.seq,
-            SyncRecord.kind,
-            SyncRecord.at,
-            SyncRecord.data,
-            SyncRecord.workstation_id,
-        )
-        .where(dialect.any_of(SyncRecord.attempt_id, "ids", postgres))
-        .order_by(SyncRecord.attempt_id, SyncRecord.seq)
-    )
-
-
 def rebuild_attempts(
     session: Session,
     ctx: FoldContext,
@@ -195,7 +150,7 @@ def rebuild_attempts(
             starts[attempt_id] = start
     exam_of = ctx.exams.exams_of({str(s.data["delivery_id"]).lower() for s in starts.values()})
     rebuilt: dict[str, AttemptRow] = {}
-    answer_rows: list[AnswerRow] = []  # of existing attempts (may have rows already)
+    existing_rows: list[AnswerRow] = []  # of existing attempts (may have rows already)
     new_answer_rows: list[AnswerRow] = []  # of attempts created here
     for attempt_id, start in starts.items():
         delivery_id = str(start.data["delivery_id"]).lower()
@@ -230,11 +185,11 @@ def rebuild_attempts(
                 receipt_code=None,
             )
         rows = _apply_fold(attempt, folded, questions, ctx.secret)
-        (answer_rows if attempt_id in attempts else new_answer_rows).extend(rows)
+        (existing_rows if attempt_id in attempts else new_answer_rows).extend(rows)
         rebuilt[attempt_id] = attempt
-    sync_store.insert_new_answers(session, new_answer_rows)
+    answer_rows.insert_new_answers(session, new_answer_rows)
     existing = sorted(aid for aid in rebuilt if aid in attempts)
-    sync_store.replace_answers(session, existing, answer_rows)
+    answer_rows.replace_answers(session, existing, existing_rows)
     return rebuilt
 
 
@@ -270,7 +225,7 @@ def _apply_fold(
                 a.question_id,
                 a.position,
                 a.answer,
-                _mask(a.answer),
+                mask(a.answer),
                 a.answered_text,
                 a.flagged,
                 a.answer_seq,
@@ -323,7 +278,7 @@ def incremental_rows(
         if answer is not None and record.seq > row["answer_seq"]:
             row.update(
                 answer=answer,
-                answer_mask=_mask(answer),
+                answer_mask=mask(answer),
                 answered_at=record.at,
                 flagged=bool(record.data.get("flagged", False)),
                 answer_seq=record.seq,

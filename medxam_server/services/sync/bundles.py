@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from medxam_server.rules.records import UUID_RE, canonical_json
 from medxam_server.services.errors import Invalid
 from medxam_server.services.setup.workstations import decode_public_key, public_key_of
-from medxam_server.services.sync.ingest import SUPPORTED_PROTOCOLS, Batch, UnsupportedProtocol
+from medxam_server.services.sync.batch import SUPPORTED_PROTOCOLS, Batch, UnsupportedProtocol
 
 BUNDLE_FIELDS = frozenset(
     {"format", "version", "workstation_id", "created_at", "protocol", "records", "manifest",

@@ -22,13 +22,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
 
-from medxam_server.db import dialect
-from medxam_server.models import SyncRecord
 from medxam_server.rules.records import ValidRecord
+from medxam_server.services.sync import held_records
 
 MAX_EXTENSION_MINUTES = 240
 EXTENSION_CAP = "extension_cap"  # the reason of a refused extension
@@ -43,13 +40,12 @@ def extension_verdicts(
     extensions = [r for r in records if r.kind == EXTENDED and r.id not in verdicts]
     if not extensions:
         return {}
-    query = dialect.statement_for(session, _kept_extensions)
     ids = sorted({r.attempt_id for r in extensions})
     total: dict[str, int] = defaultdict(int)
     kept: set[str] = set()
-    for record_id, attempt_id, data in session.connection().execute(query, {"ids": ids}):
-        kept.add(str(record_id))
-        total[str(attempt_id)] += _minutes(data)
+    for record_id, attempt_id, data in held_records.kept_of_kind(session, EXTENDED, ids):
+        kept.add(record_id)
+        total[attempt_id] += _minutes(data)
     found: dict[str, tuple[str, str]] = {}
     for record in sorted(extensions, key=lambda r: r.seq):
         if record.id in kept:  # held already: ingest answers it as a duplicate
@@ -70,9 +66,3 @@ def extension_verdicts(
 def _minutes(data: Any) -> int:
     value = data.get("minutes") if isinstance(data, dict) else None
     return value if type(value) is int else 0
-
-
-def _kept_extensions(postgres: bool) -> Executable:
-    return select(SyncRecord.id, SyncRecord.attempt_id, SyncRecord.data).where(
-        SyncRecord.kind == EXTENDED, dialect.any_of(SyncRecord.attempt_id, "ids", postgres)
-    )

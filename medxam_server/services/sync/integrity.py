@@ -10,76 +10,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
 
-from medxam_server.db import dialect
-from medxam_server.models import IntegrityAlert, QuarantinedRecord, SyncRecord
-from medxam_server.rules.fold import ENDING_KINDS, Fact
+from medxam_server.models import IntegrityAlert
+from medxam_server.rules.fold import Fact
 from medxam_server.rules.receipt_codes import records_digest
+from medxam_server.services.sync import held_records
 from medxam_server.services.sync.attempt_rows import AttemptRow
+from medxam_server.services.sync.held_records import AttemptRecords
 
 MAX_MISSING_LISTED = 1000
-MARKER_KINDS = ("attempt.started", *ENDING_KINDS)
-
-
-@dataclass(frozen=True, slots=True)
-class AttemptRecords:
-    """How many records of an attempt are kept, and the lowest seq of each marker kind."""
-
-    count: int = 0
-    markers: Mapping[str, int] = field(default_factory=dict)
-
-    @property
-    def end_seq(self) -> int | None:
-        ends = [self.markers[k] for k in ENDING_KINDS if k in self.markers]
-        return min(ends) if ends else None
-
-
-def attempt_records(session: Session, attempt_ids: Sequence[str]) -> dict[str, AttemptRecords]:
-    """Attempt id -> its record count and marker seqs (one query)."""
-    if not attempt_ids:
-        return {}
-    query = dialect.statement_for(session, _counts_and_markers)
-    rows = session.connection().execute(query, {"ids": list(attempt_ids)}).all()
-    found = {}
-    for attempt_id, count, *seqs in rows:
-        markers = {k: int(s) for k, s in zip(MARKER_KINDS, seqs, strict=True) if s is not None}
-        found[str(attempt_id)] = AttemptRecords(int(count), markers)
-    return found
-
-
-def _counts_and_markers(postgres: bool) -> Executable:
-    lowest = [
-        func.min(case((SyncRecord.kind == kind, SyncRecord.seq), else_=None))
-        for kind in MARKER_KINDS
-    ]
-    return (
-        select(SyncRecord.attempt_id, func.count(), *lowest)
-        .where(dialect.any_of(SyncRecord.attempt_id, "ids", postgres))
-        .group_by(SyncRecord.attempt_id)
-    )
-
-
-def _records_of(postgres: bool) -> Executable:
-    return select(
-        SyncRecord.attempt_id, SyncRecord.id, SyncRecord.seq, SyncRecord.workstation_id
-    ).where(dialect.any_of(SyncRecord.attempt_id, "ids", postgres))
-
-
-def _quarantined_of(postgres: bool) -> Executable:
-    return select(
-        QuarantinedRecord.attempt_id,
-        QuarantinedRecord.record_id,
-        QuarantinedRecord.seq,
-        QuarantinedRecord.workstation_id,
-    ).where(
-        dialect.any_of(QuarantinedRecord.attempt_id, "ids", postgres),
-        QuarantinedRecord.record_id.is_not(None),
-    )
 
 
 def check_integrity(
@@ -108,16 +49,13 @@ def check_integrity(
             if getattr(record, "workstation_id", ws) == ws:
                 held[attempt_id][record.seq] = record.id
     unread = [aid for aid in ids if aid not in kept]
-    connection = session.connection()
     if unread:
-        query = dialect.statement_for(session, _records_of)
-        for attempt_id, rid, seq, ws in connection.execute(query, {"ids": unread}).all():
-            if str(ws) == bound[str(attempt_id)]:
-                held[str(attempt_id)][seq] = str(rid)
-    query = dialect.statement_for(session, _quarantined_of)
-    for q_attempt, q_record, q_seq, q_ws in connection.execute(query, {"ids": ids}).all():
-        if q_seq is not None and str(q_ws).lower() == bound[str(q_attempt)]:
-            held[str(q_attempt)].setdefault(q_seq, str(q_record))
+        for attempt_id, rid, seq, ws in held_records.held_ids(session, unread, kept=True):
+            if ws == bound[attempt_id] and seq is not None:
+                held[attempt_id][seq] = rid
+    for q_attempt, q_record, q_seq, q_ws in held_records.held_ids(session, ids, kept=False):
+        if q_seq is not None and q_ws.lower() == bound[q_attempt]:
+            held[q_attempt].setdefault(q_seq, q_record)
     missing: dict[str, list[int]] = {}
     for attempt, records in finished:
         finish_seq = records.markers["attempt.finished"]
@@ -152,25 +90,6 @@ def _missing_seqs(
     if workstation_id is None or hwm >= finish_seq - 1:
         return []
     low = max(start_seq, hwm)
-    held = set(
-        session.connection().scalars(
-            select(SyncRecord.seq).where(
-                SyncRecord.workstation_id == workstation_id,
-                SyncRecord.seq > low,
-                SyncRecord.seq < finish_seq,
-            )
-        )
-    )
-    held.update(
-        seq
-        for seq in session.connection().scalars(
-            select(QuarantinedRecord.seq).where(
-                QuarantinedRecord.workstation_id == workstation_id,
-                QuarantinedRecord.seq > low,
-                QuarantinedRecord.seq < finish_seq,
-            )
-        )
-        if seq is not None
-    )
+    held = held_records.held_seqs(session, workstation_id, low, finish_seq)
     missing = (seq for seq in range(low + 1, finish_seq) if seq not in held)
     return [seq for _, seq in zip(range(MAX_MISSING_LISTED), missing, strict=False)]
