@@ -26,8 +26,8 @@ from PySide6.QtWidgets import QWidget
 from shiboken6 import isValid
 
 from medxam_desktop.domain.proctor import ProctorView
-from medxam_desktop.errors import SigningKeyLockedError, user_message
-from medxam_desktop.sync.key_unlock import Unlock, UnlockResult, signing_key_for, unlock_with_pin
+from medxam_desktop.errors import CredentialStoreError, user_message
+from medxam_desktop.sync.key_unlock import UnlockResult, signing_key_for, unlock_with_pin
 from medxam_desktop.ui.tasks import run_in_order, run_on_store
 from medxam_desktop.ui.widgets.pin_dialog import PinDialog
 
@@ -102,11 +102,10 @@ class SigningKeyUnlocker(QObject):
                 dialog.refuse()
                 return
             dialog.accept()
-            # The store's listener has queued this PIN's unlock already: wait for it.
             self.after_unlocks(
-                lambda: signing_key_for(store),
-                on_done=lambda _key: on_open(),
-                on_error=lambda error: on_refused(self._words(error)),
+                lambda: _open_with(store, proctor, pin),
+                on_done=lambda why_not: on_refused(why_not) if why_not else on_open(),
+                on_error=lambda error: on_refused(user_message(error)),
             )
 
         def failed(error: Exception) -> None:  # too many wrong PINs: wait
@@ -114,12 +113,6 @@ class SigningKeyUnlocker(QObject):
             dialog.pin_input.clear()
 
         run_on_store(lambda: store.proctors.verify_any(pin), on_done=checked, on_error=failed)
-
-    def _words(self, error: Exception) -> str:
-        last = self.last
-        if isinstance(error, SigningKeyLockedError) and last and last.outcome is Unlock.LOCKED:
-            return last.words
-        return user_message(error)
 
     def _unlock(self, proctor: ProctorView, pin: str) -> None:
         store = self.store
@@ -135,6 +128,18 @@ class SigningKeyUnlocker(QObject):
 
     def _failed(self, error: Exception) -> None:
         log.warning("the workstation key file could not be used: %s", type(error).__name__)
+
+
+def _open_with(store: Store, proctor: ProctorView, pin: str) -> str:
+    """On the lane, after the unlock the store's listener queued for this PIN: "" when the
+    key is open, else why not. Should that unlock not have run yet, it runs here (the
+    second one then finds the key open), so the prompt never depends on event order."""
+    try:
+        signing_key_for(store)
+    except CredentialStoreError:
+        result = unlock_with_pin(store, proctor, pin)
+        return "" if result.available else result.words
+    return ""
 
 
 def _listener(unlocker: SigningKeyUnlocker) -> Callable[[ProctorView, str], None]:
