@@ -1,15 +1,18 @@
-"""Wire models of the attempt endpoints (API.md "Attempts and answers")."""
+"""Wire models of the attempt endpoints (API.md "Attempts and answers"), and the functions
+that shape the attempts service's views into them."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from medxam_server.api.schemas import RequestModel
 from medxam_server.api.times import ApiTime
+from medxam_server.rules.points import from_units
+from medxam_server.services.attempts.views import AnswerView, AttemptDetails, AttemptView
 
 
 class AttemptOut(BaseModel):
@@ -109,3 +112,48 @@ class ScoreIn(RequestModel):
     score: float | None = Field(default=None, ge=0, le=1e9)
     penalty: float | None = Field(default=None, ge=0, le=1e9)
     reason: str = Field(min_length=1, max_length=2000)
+
+
+def attempt_out(view: AttemptView) -> AttemptOut:
+    return AttemptOut.model_validate(view, from_attributes=True)
+
+
+def details_out(details: AttemptDetails) -> AttemptDetailsOut:
+    """The attempt's fields, then its taker, exam and delivery (never the start code)."""
+    fields: dict[str, Any] = {
+        name: getattr(details.attempt, name) for name in AttemptOut.model_fields
+    }
+    taker, exam, delivery = details.taker, details.exam, details.delivery
+    return AttemptDetailsOut.model_validate(
+        {
+            **fields,
+            "taker": TakerBrief(
+                id=taker.id,
+                candidate_number=taker.candidate_number,
+                full_name=taker.full_name,
+                email=taker.email,
+            ),
+            "exam": ExamBrief(
+                id=exam.id,
+                title=exam.title,
+                description=exam.description,
+                duration_minutes=exam.duration_minutes,
+                pass_score=from_units(exam.pass_score_units),
+                question_count=details.question_count,
+                version=exam.version,
+            ),
+            "delivery": DeliveryBrief(
+                id=delivery.id,
+                title=delivery.title,
+                exam_id=delivery.exam_id,
+                group_id=delivery.group_id,
+                opens_at=delivery.opens_at,
+                closes_at=delivery.closes_at,
+                location=delivery.location,
+            ),
+        }
+    )
+
+
+def answer_out(view: AnswerView) -> AnswerOut:
+    return AnswerOut.model_validate(view, from_attributes=True)

@@ -22,10 +22,13 @@ from medxam_server.api.attempt_schemas import (
     FinishIn,
     ScoreIn,
     StartIn,
+    answer_out,
+    attempt_out,
+    details_out,
 )
 from medxam_server.api.deps import AdminDep, ProctorDep, SessionDep
 from medxam_server.api.schemas import Page
-from medxam_server.models import AttemptQuestion, User
+from medxam_server.models import Attempt, AttemptQuestion, User
 from medxam_server.services.attempts import lifecycle as attempts
 from medxam_server.services.attempts import views
 from medxam_server.services.attempts.exam_questions import load_exam_questions
@@ -44,11 +47,11 @@ def _visible(session: SessionDep, user: User, attempt_id: UUID | str) -> None:
     attempts.get_attempt(session, str(attempt_id), viewer=user)
 
 
-def _view(session: SessionDep, user: User, attempt: Any) -> dict[str, Any]:
-    return views.attempt_views(session, [attempt], with_scores=_admin(user))[0]
+def _view(session: SessionDep, user: User, attempt: Attempt) -> AttemptOut:
+    return attempt_out(views.attempt_views(session, [attempt], with_scores=_admin(user))[0])
 
 
-def _one(session: SessionDep, user: User, attempt_id: UUID) -> dict[str, Any]:
+def _one(session: SessionDep, user: User, attempt_id: UUID) -> AttemptOut:
     attempt = attempts.get_attempt(session, str(attempt_id), viewer=user)
     return _view(session, user, attempt)
 
@@ -63,7 +66,7 @@ def list_attempts(
     completed: bool | None = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
+) -> Page[AttemptOut]:
     where = attempts.AttemptFilter(
         taker_id=str(taker_id) if taker_id else None,
         delivery_id=str(delivery_id) if delivery_id else None,
@@ -72,23 +75,27 @@ def list_attempts(
         viewer=user,
     )
     items, total = attempts.list_attempts(session, where=where, page=page, per_page=per_page)
-    return {
-        "items": views.attempt_views(session, items, with_scores=_admin(user)),
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-    }
+    return Page(
+        items=[
+            attempt_out(v) for v in views.attempt_views(session, items, with_scores=_admin(user))
+        ],
+        total=total,
+        page=page,
+        per_page=per_page,
+    )
 
 
 @router.get("/{attempt_id}", response_model=AttemptOut, responses=NOT_FOUND)
-def get_attempt(session: SessionDep, user: ProctorDep, attempt_id: UUID) -> dict[str, Any]:
+def get_attempt(session: SessionDep, user: ProctorDep, attempt_id: UUID) -> AttemptOut:
     return _one(session, user, attempt_id)
 
 
 @router.get("/{attempt_id}/details", response_model=AttemptDetailsOut, responses=NOT_FOUND)
-def get_attempt_details(session: SessionDep, user: ProctorDep, attempt_id: UUID) -> dict[str, Any]:
+def get_attempt_details(
+    session: SessionDep, user: ProctorDep, attempt_id: UUID
+) -> AttemptDetailsOut:
     attempt = attempts.get_attempt(session, str(attempt_id), viewer=user)
-    return views.details_view(session, attempt, with_scores=_admin(user))
+    return details_out(views.details_view(session, attempt, with_scores=_admin(user)))
 
 
 @router.post(
@@ -106,7 +113,7 @@ def get_attempt_details(session: SessionDep, user: ProctorDep, attempt_id: UUID)
 )
 def start_attempt(
     body: StartIn, session: SessionDep, user: ProctorDep, response: Response
-) -> dict[str, Any]:
+) -> AttemptOut:
     attempt, created = attempts.start_attempt(
         session,
         user=user,
@@ -128,7 +135,7 @@ def start_attempt(
 )
 def finish_attempt(
     session: SessionDep, user: ProctorDep, attempt_id: UUID, body: FinishIn | None = None
-) -> dict[str, Any]:
+) -> AttemptOut:
     _visible(session, user, attempt_id)
     finished_at = body.finished_at if body else None
     attempt = attempts.finish_attempt(session, str(attempt_id), finished_at=finished_at)
@@ -146,7 +153,7 @@ def finish_attempt(
 )
 def save_answer(
     body: AnswerIn, session: SessionDep, user: ProctorDep, attempt_id: UUID
-) -> dict[str, Any]:
+) -> AnswerOut:
     _visible(session, user, attempt_id)
     row = attempts.save_answer(
         session,
@@ -161,7 +168,7 @@ def save_answer(
 
 
 @router.get("/{attempt_id}/answers", response_model=list[AnswerOut], responses=NOT_FOUND)
-def list_answers(session: SessionDep, user: ProctorDep, attempt_id: UUID) -> list[dict[str, Any]]:
+def list_answers(session: SessionDep, user: ProctorDep, attempt_id: UUID) -> list[AnswerOut]:
     attempt = attempts.get_attempt(session, str(attempt_id), viewer=user)
     rows = list(
         session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id))
@@ -171,10 +178,10 @@ def list_answers(session: SessionDep, user: ProctorDep, attempt_id: UUID) -> lis
 
 def _answers(
     session: SessionDep, rows: list[AttemptQuestion], attempt_id: str, *, admin: bool
-) -> list[dict[str, Any]]:
+) -> list[AnswerOut]:
     attempt = attempts.get_attempt(session, attempt_id)
     questions = load_exam_questions(session, attempt.exam_id) if admin else {}
-    return views.answer_views(rows, questions, with_grading=admin)
+    return [answer_out(v) for v in views.answer_views(rows, questions, with_grading=admin)]
 
 
 @router.put(
@@ -184,7 +191,7 @@ def _answers(
 )
 def update_score(
     body: ScoreIn, session: SessionDep, user: AdminDep, attempt_id: UUID
-) -> dict[str, Any]:
+) -> AttemptOut:
     attempt = attempts.update_score(
         session,
         str(attempt_id),
