@@ -1,5 +1,8 @@
 """Admin views the desktop console reads: an attempt's events and score history, and a
-delivery's sync completeness per workstation (docs/api.md "Admin views")."""
+delivery's sync completeness per workstation (docs/api.md "Admin views").
+
+The services return frozen values whose fields carry the names below; each route checks
+its value against its model (``from_attributes``) and FastAPI writes it."""
 
 from __future__ import annotations
 
@@ -84,17 +87,19 @@ class DeliverySyncStatus(BaseModel):
 
 
 @router.get("/attempts/{attempt_id}/events", response_model=AttemptEvents, responses=problems(404))
-def attempt_events(attempt_id: UUID, session: SessionDep, _admin: AdminDep) -> dict[str, Any]:
+def attempt_events(attempt_id: UUID, session: SessionDep, _admin: AdminDep) -> AttemptEvents:
     """The attempt's lifecycle timeline, then its score overrides."""
-    return attempt_history.attempt_events(session, str(attempt_id))
+    timeline = attempt_history.attempt_events(session, str(attempt_id))
+    return AttemptEvents.model_validate(timeline, from_attributes=True)
 
 
 @router.get(
     "/attempts/{attempt_id}/score-history", response_model=ScoreHistory, responses=problems(404)
 )
-def score_history(attempt_id: UUID, session: SessionDep, _admin: AdminDep) -> dict[str, Any]:
+def score_history(attempt_id: UUID, session: SessionDep, _admin: AdminDep) -> ScoreHistory:
     """Every manual score change of the attempt, newest first."""
-    return attempt_history.score_history(session, str(attempt_id))
+    history = attempt_history.score_history(session, str(attempt_id))
+    return ScoreHistory.model_validate(history, from_attributes=True)
 
 
 @router.get(
@@ -102,6 +107,7 @@ def score_history(attempt_id: UUID, session: SessionDep, _admin: AdminDep) -> di
     response_model=DeliverySyncStatus,
     responses=problems(404),
 )
-def sync_status(delivery_id: UUID, session: SessionDep, _admin: AdminDep) -> dict[str, Any]:
+def sync_status(delivery_id: UUID, session: SessionDep, _admin: AdminDep) -> DeliverySyncStatus:
     """Attempts complete / incomplete / pending, in total and per workstation."""
-    return delivery_sync_status.delivery_sync_status(session, str(delivery_id))
+    status = delivery_sync_status.delivery_sync_status(session, str(delivery_id))
+    return DeliverySyncStatus.model_validate(status, from_attributes=True)

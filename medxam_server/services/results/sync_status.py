@@ -14,6 +14,8 @@ high-water mark and the last time a push from it arrived:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -23,14 +25,34 @@ from sqlalchemy.sql.elements import ColumnElement
 from medxam_server.models import Attempt, Delivery, Workstation
 from medxam_server.services.common import get_or_404
 
-COUNTS = ("attempts", "complete", "incomplete", "pending")
+
+@dataclass(frozen=True, slots=True)
+class WorkstationSync:
+    workstation_id: str | None  # None: attempts made online
+    attempts: int
+    complete: int
+    incomplete: int
+    pending: int
+    in_progress: int
+    last_received_at: datetime | None
+    high_water_mark: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySyncStatus:
+    delivery_id: str
+    attempts: int
+    complete: int
+    incomplete: int
+    pending: int
+    workstations: list[WorkstationSync]
 
 
 def _count_where(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def delivery_sync_status(session: Session, delivery_id: str) -> dict[str, Any]:
+def delivery_sync_status(session: Session, delivery_id: str) -> DeliverySyncStatus:
     """``GET /api/deliveries/{id}/sync-status``; ``NotFound`` for an unknown delivery."""
     delivery = get_or_404(session, Delivery, delivery_id, "delivery")
     rows = session.execute(
@@ -49,18 +71,24 @@ def delivery_sync_status(session: Session, delivery_id: str) -> dict[str, Any]:
         .group_by(Attempt.workstation_id, Workstation.last_seen_at, Workstation.high_water_mark)
     ).all()
     workstations = [
-        {
-            "workstation_id": ws,
-            "attempts": int(n),
-            "complete": int(complete),
-            "incomplete": int(incomplete),
-            "pending": int(pending),
-            "in_progress": int(running),
-            "last_received_at": last_seen,
-            "high_water_mark": int(mark) if mark is not None else None,
-        }
+        WorkstationSync(
+            workstation_id=ws,
+            attempts=int(n),
+            complete=int(complete),
+            incomplete=int(incomplete),
+            pending=int(pending),
+            in_progress=int(running),
+            last_received_at=last_seen,
+            high_water_mark=int(mark) if mark is not None else None,
+        )
         for ws, n, complete, incomplete, pending, running, last_seen, mark in rows
     ]
-    workstations.sort(key=lambda w: (w["workstation_id"] is None, w["workstation_id"] or ""))
-    totals = {name: sum(w[name] for w in workstations) for name in COUNTS}
-    return {"delivery_id": delivery.id, **totals, "workstations": workstations}
+    workstations.sort(key=lambda w: (w.workstation_id is None, w.workstation_id or ""))
+    return DeliverySyncStatus(
+        delivery_id=delivery.id,
+        attempts=sum(w.attempts for w in workstations),
+        complete=sum(w.complete for w in workstations),
+        incomplete=sum(w.incomplete for w in workstations),
+        pending=sum(w.pending for w in workstations),
+        workstations=workstations,
+    )
