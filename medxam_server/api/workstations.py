@@ -54,13 +54,18 @@ class HandoverOut(BaseModel):
 )
 def register_key(
     body: KeyIn, session: SessionDep, user: ProctorDep, workstation_id: UUID
-) -> dict[str, Any]:
-    return workstations.register_key(
+) -> KeyOut:
+    key = workstations.register_key(
         session,
         str(workstation_id),
         body.public_key,
         user_id=user.id,
         admin=user.role == "admin",
+    )
+    return KeyOut(
+        workstation_id=key.workstation_id,
+        public_key=key.public_key,
+        registered_at=key.registered_at,
     )
 
 

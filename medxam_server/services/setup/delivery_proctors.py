@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,15 @@ from medxam_server.services.common import get_or_404
 from medxam_server.services.errors import Invalid, NotFound
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AssignedProctor:
+    user_id: str
+    username: str
+    full_name: str
+    assigned_by: str | None
+    assigned_at: datetime
 
 
 def is_scoped(user: User) -> bool:
@@ -60,7 +70,7 @@ def visible_delivery(session: Session, user: User, delivery_id: str) -> Delivery
     return delivery
 
 
-def proctors_of(session: Session, delivery_id: str) -> list[dict[str, Any]]:
+def proctors_of(session: Session, delivery_id: str) -> list[AssignedProctor]:
     """The delivery's proctors, by username."""
     get_or_404(session, Delivery, delivery_id, "delivery")
     rows = session.execute(
@@ -69,22 +79,21 @@ def proctors_of(session: Session, delivery_id: str) -> list[dict[str, Any]]:
         .where(DeliveryProctor.delivery_id == delivery_id)
         .order_by(User.username)
     ).all()
-    return [_view(user, by, at) for user, by, at in rows]
-
-
-def _view(user: User, assigned_by: str | None, assigned_at: datetime) -> dict[str, Any]:
-    return {
-        "user_id": user.id,
-        "username": user.username,
-        "full_name": user.full_name,
-        "assigned_by": assigned_by,
-        "assigned_at": assigned_at,
-    }
+    return [
+        AssignedProctor(
+            user_id=user.id,
+            username=user.username,
+            full_name=user.full_name,
+            assigned_by=by,
+            assigned_at=at,
+        )
+        for user, by, at in rows
+    ]
 
 
 def set_proctors(
     session: Session, delivery_id: str, user_ids: Sequence[str], *, assigned_by: str
-) -> list[dict[str, Any]]:
+) -> list[AssignedProctor]:
     """Make the delivery's proctors exactly ``user_ids`` (each a user with role proctor);
     those already assigned keep their ``assigned_at``. ``Invalid`` (422) changes nothing."""
     get_or_404(session, Delivery, delivery_id, "delivery")

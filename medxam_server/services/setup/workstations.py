@@ -6,8 +6,8 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
@@ -19,6 +19,15 @@ from medxam_server.rules.ed25519 import key_problem
 from medxam_server.services.errors import Conflict, Forbidden, Invalid
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredKey:
+    """The key a workstation's pushes and bundles are checked against, and since when."""
+
+    workstation_id: str
+    public_key: str
+    registered_at: datetime
 
 
 def decode_public_key(public_key: str) -> Ed25519PublicKey:
@@ -45,7 +54,7 @@ def decode_public_key(public_key: str) -> Ed25519PublicKey:
 
 def register_key(
     session: Session, workstation_id: str, public_key: str, *, user_id: str, admin: bool
-) -> dict[str, Any]:
+) -> RegisteredKey:
     """Register the workstation's key (issue 13, finding 5).
 
     - A workstation never seen: the key is registered and the caller becomes its owner.
@@ -78,12 +87,11 @@ def register_key(
         raise Conflict(
             "this workstation already has a different key registered; only an admin can replace it"
         )
-    registered_at: datetime = workstation.key_registered_at or now
-    return {
-        "workstation_id": workstation.id,
-        "public_key": workstation.public_key,
-        "registered_at": registered_at,
-    }
+    return RegisteredKey(
+        workstation_id=workstation.id,
+        public_key=public_key,
+        registered_at=workstation.key_registered_at or now,
+    )
 
 
 def _set_key(
