@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from medxam_server.services.results.csv_export import ATTEMPT_COLUMNS, attempts_csv
+from medxam_server.services.results.delivery_results import AttemptResult
 from tests.server.conftest import SignedIn
 from tests.server.setup_api import assert_problem, import_exam, question
 
@@ -50,8 +51,8 @@ PLAIN = ["Ada Lovelace", " Ada", "\nAda", "A=B", "1-2", "１２", "O'Neil", "", 
 
 
 def _full_name_cell(text: str) -> str:
-    attempt = dict.fromkeys(ATTEMPT_COLUMNS) | {"full_name": text}
-    rows = list(csv.reader(io.StringIO(attempts_csv({"attempts": [attempt]}), newline="")))
+    attempt = AttemptResult(**(dict.fromkeys(ATTEMPT_COLUMNS) | {"full_name": text}))
+    rows = list(csv.reader(io.StringIO(attempts_csv([attempt]), newline="")))
     return rows[1][ATTEMPT_COLUMNS.index("full_name")]
 
 

@@ -1,4 +1,5 @@
-"""CSV exports of a results summary: the attempts table and the item table.
+"""CSV exports of a results summary (``delivery_results.DeliveryResults``): the attempts
+table and the item table.
 
 Numbers are written with Python's shortest round-trip repr, so a CSV cell parses back to
 exactly the value in the JSON summary; an undefined statistic is an empty cell.
@@ -11,7 +12,10 @@ import io
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the results module brings NumPy; an export needs only its values
+    from medxam_server.services.results.delivery_results import AttemptResult, ItemResult
 
 ATTEMPT_COLUMNS = (
     "attempt_id",
@@ -47,29 +51,29 @@ TABLES = ("attempts", "items")
 _FORMULA_STARTS = frozenset("=+-@")
 
 
-def attempts_csv(results: dict[str, Any]) -> str:
+def attempts_csv(attempts: Sequence[AttemptResult]) -> str:
     """One row per attempt, in the order of the summary's ``attempts`` list."""
-    rows = ([attempt[column] for column in ATTEMPT_COLUMNS] for attempt in results["attempts"])
+    rows = ([getattr(attempt, column) for column in ATTEMPT_COLUMNS] for attempt in attempts)
     return _write(ATTEMPT_COLUMNS, rows)
 
 
-def items_csv(results: dict[str, Any]) -> str:
+def items_csv(items: Sequence[ItemResult]) -> str:
     """One row per item in exam order; per option label ``<label>_count``, ``_proportion``,
     ``_upper_proportion`` and ``_lower_proportion`` (empty where an item lacks that label).
     ``key`` and ``flags`` list labels and flags separated by ``;``."""
     labels: list[str] = []
-    for item in results["items"]:
-        for option in item["options"]:
-            if option["label"] not in labels:
-                labels.append(option["label"])
+    for item in items:
+        for option in item.options:
+            if option.label not in labels:
+                labels.append(option.label)
     header = list(ITEM_COLUMNS) + [f"{label}_{f}" for label in labels for f in OPTION_FIELDS]
     rows = []
-    for item in results["items"]:
-        row = [item[column] for column in ITEM_COLUMNS]
-        by_label = {option["label"]: option for option in item["options"]}
+    for item in items:
+        row = [getattr(item, column) for column in ITEM_COLUMNS]
+        by_label = {option.label: option for option in item.options}
         for label in labels:
-            option = by_label.get(label)
-            row.extend(option[f] if option else None for f in OPTION_FIELDS)
+            found = by_label.get(label)
+            row.extend(getattr(found, f) if found else None for f in OPTION_FIELDS)
         rows.append(row)
     return _write(header, rows)
 
