@@ -38,7 +38,7 @@ _FAILURES = models.PIN_FAILURES
 _VIEW = (_PINS.c.user_id, _PINS.c.username, _PINS.c.full_name)
 
 # Called with (the proctor, the PIN just proven theirs); never stored, never logged.
-PinListener = Callable[[ProctorView, str], None]
+PinListener = Callable[[ProctorView, str], object]  # what it returns is ignored
 
 
 class ProctorRepository:
