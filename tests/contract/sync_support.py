@@ -85,6 +85,14 @@ class Workstation:
         return attempt.id
 
 
+def admin_api(url: str) -> ApiClient:
+    """The desktop's own ApiClient, signed in as the admin (to import bundles, as an admin
+    does from the desktop)."""
+    client = ApiClient(url)
+    client.login("admin", PASSWORD)
+    return client
+
+
 def drain(pusher: Pusher, *, deadline_s: float = 30.0, max_sleep_s: float = 0.3) -> int:
     """``pusher.sync()`` until it succeeds (sleeping a short, capped backoff); tries made."""
     tries = 0

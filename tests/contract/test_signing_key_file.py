@@ -19,7 +19,6 @@ from keyring.backends import fail
 from medxam_desktop.cli import main
 from medxam_desktop.domain.proctor import ProctorView
 from medxam_desktop.errors import SigningKeyLockedError, SyncKeyLockedError, user_message
-from medxam_desktop.sync.api_client import ApiClient
 from medxam_desktop.sync.bundle_export import export_bundle
 from medxam_desktop.sync.key_unlock import Unlock, public_key_for, unlock_with_pin
 from medxam_desktop.sync.pusher import Pusher
@@ -28,6 +27,7 @@ from tests.contract.live_server import PASSWORD
 from tests.contract.sync_support import (
     SyncEnv,
     Workstation,
+    admin_api,
     registered_key,
     server_rows,
 )
@@ -59,12 +59,6 @@ def _pat(ws: Workstation) -> ProctorView:
 def store_verifies(ws: Workstation, pin: str) -> bool:
     """The store checks the PIN first (as every PIN prompt does), then the file opens."""
     return ws.store.proctors.verify("pat", pin) is not None
-
-
-def _admin(url: str) -> ApiClient:
-    client = ApiClient(url)
-    client.login("admin", PASSWORD)
-    return client
 
 
 def test_pushes_are_signed_with_the_key_file_and_wait_while_it_is_locked(
@@ -151,7 +145,7 @@ def test_a_bundle_signed_with_the_key_file_is_accepted(
     assert store_verifies(ws, PIN)
     unlock_with_pin(ws.store, pat, PIN)
     summary = export_bundle(ws.store, usb / "ws.medxam-bundle")
-    admin = _admin(env.direct_url)
+    admin = admin_api(env.direct_url)
     try:
         receipt = admin.import_bundle(summary.path.read_bytes())
     finally:
@@ -194,7 +188,7 @@ def test_the_command_line_asks_for_the_pin_and_writes_nothing_when_it_is_wrong(
     assert main([*command, "--pin-stdin", str(usb)]) == 0
     assert "record(s)" in capsys.readouterr().out
     [bundle] = list(usb.glob("*.medxam-bundle"))
-    admin = _admin(env.direct_url)
+    admin = admin_api(env.direct_url)
     try:
         receipt = admin.import_bundle(bundle.read_bytes())
     finally:

@@ -12,17 +12,9 @@ from pathlib import Path
 import pytest
 
 from medxam_desktop.errors import ServerRejectedError
-from medxam_desktop.sync.api_client import ApiClient
 from medxam_desktop.sync.bundle_export import canonical_json, export_bundle
 from medxam_server.config import Settings
-from tests.contract.live_server import PASSWORD
-from tests.contract.sync_support import server_rows, sync_env
-
-
-def _admin(url: str) -> ApiClient:
-    client = ApiClient(url)
-    client.login("admin", PASSWORD)
-    return client
+from tests.contract.sync_support import admin_api, server_rows, sync_env
 
 
 def test_bundle_import_twice_then_push_keeps_one_copy(
@@ -47,7 +39,7 @@ def test_bundle_import_twice_then_push_keeps_one_copy(
         unverified = ws.store.outbox.unverified()
         assert summary.record_count == len(unverified)
         assert first not in {r.attempt_id for r in unverified}
-        admin = _admin(env.direct_url)
+        admin = admin_api(env.direct_url)
         raw = summary.path.read_bytes()
         receipt = admin.import_bundle(raw)
         again = admin.import_bundle(raw)
@@ -71,7 +63,7 @@ def test_a_changed_bundle_is_refused_whole(server_settings: Settings, tmp_path: 
         summary = export_bundle(ws.store, tmp_path / "ws.medxam-bundle")
         document = json.loads(summary.path.read_bytes())
         document["records"][-1]["data"]["answer"] = ["D"]  # someone edits an answer
-        admin = _admin(env.direct_url)
+        admin = admin_api(env.direct_url)
         with pytest.raises(ServerRejectedError) as caught:
             admin.import_bundle(canonical_json(document))
         assert "422" in str(caught.value)
