@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from medxam_server.db.session import transaction
 from medxam_server.models import Attempt, Delivery, QuarantinedRecord, utcnow
 from medxam_server.services.attempts import start_checks as attempt_rules
-from medxam_server.services.sync import apply as attempt_sync
+from medxam_server.services.sync import attempt_rows as attempt_sync
 from tests.server.conftest import SignedIn, row_count
 from tests.server.factories import Setup, make_attempt, make_setup, multiple, single
 from tests.server.workstation_sim import WorkstationSim, push, statuses

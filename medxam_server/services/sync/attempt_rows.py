@@ -1,5 +1,7 @@
-"""Attempts as plain rows for the batch fold: read with one Core select, written back with
-one executemany INSERT (new attempts) and one executemany UPDATE (changed ones).
+"""The attempts table's row module for batch sync: attempts as plain rows, read with one
+Core select, written back with one COPY or executemany INSERT (new attempts) and one
+executemany UPDATE (changed ones). Its statements live here, beside the rows they read
+and write, not in ``statements`` (the sync tables' own SQL).
 
 The fold touches up to a few dozen attempts per batch; loading and flushing them as ORM
 objects cost more Python than computing the fold itself.
@@ -7,7 +9,7 @@ objects cost more Python than computing the fold itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -142,3 +144,12 @@ def write_changed(session: Session, attempts: Iterable[AttemptRow]) -> None:
         attempt.loaded = attempt.values()
     if rows:
         session.connection().execute(_UPDATE, rows)
+
+
+def write_attempts(session: Session, attempts: Collection[AttemptRow]) -> None:
+    """Write a batch's attempts once, after the integrity check: those it created are
+    inserted (integrity and all), the others updated where they changed; then the
+    session's pending objects (the integrity check's alerts) are flushed with them."""
+    insert_attempts(session, [a for a in attempts if a.loaded is None])
+    write_changed(session, attempts)
+    session.flush()

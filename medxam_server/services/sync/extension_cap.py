@@ -50,7 +50,7 @@ def extension_verdicts(
     for record in sorted(extensions, key=lambda r: r.seq):
         if record.id in kept:  # held already: ingest answers it as a duplicate
             continue
-        minutes = int(record.data["minutes"])  # an integer (sync_validation)
+        minutes = int(record.data["minutes"])  # an integer (rules.records)
         after = total[record.attempt_id] + minutes
         if minutes > 0 and after > MAX_EXTENSION_MINUTES:
             found[record.id] = (

@@ -36,6 +36,9 @@ class AttemptRecords:
         return min(ends) if ends else None
 
 
+NONE_HELD = AttemptRecords()  # an attempt of which nothing is kept yet
+
+
 def attempt_records(session: Session, attempt_ids: Sequence[str]) -> dict[str, AttemptRecords]:
     """Attempt id -> its record count and marker seqs (one query)."""
     if not attempt_ids:

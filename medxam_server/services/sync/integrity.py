@@ -1,9 +1,11 @@
-"""What the server holds of an attempt's records, and whether that is what it finished with.
+"""Stage 5, integrity: whether what the server holds of a finished attempt is what the
+workstation finished it with.
 
 Rule 6 of API.md "Batch sync": ``attempt.finished`` carries the count and digest of the
 attempt's records before it; the attempt is ``complete`` when the server holds exactly
 those (kept, or quarantined: a rejected record is still held) and ``incomplete``
-otherwise, with the workstation ``seq`` numbers still missing.
+otherwise, with the workstation ``seq`` numbers still missing. The attempts are only
+changed in memory here; ``ingest`` writes them next, each once.
 """
 
 from __future__ import annotations
@@ -18,9 +20,24 @@ from medxam_server.rules.fold import Fact
 from medxam_server.rules.receipt_codes import records_digest
 from medxam_server.services.sync import held_records
 from medxam_server.services.sync.attempt_rows import AttemptRow
-from medxam_server.services.sync.held_records import AttemptRecords
+from medxam_server.services.sync.batch_state import BatchState
+from medxam_server.services.sync.held_records import NONE_HELD, AttemptRecords
 
 MAX_MISSING_LISTED = 1000
+
+
+def verify_finished(session: Session, state: BatchState) -> None:
+    """Set the integrity of each attempt the batch names that has a kept finish (and
+    its digest); fill ``missing``."""
+    attempts, held = state.attempts, state.held
+    finished = [
+        (attempts[aid], held[aid])
+        for aid in state.attempt_ids
+        if aid in attempts
+        and attempts[aid].digest is not None
+        and "attempt.finished" in held.get(aid, NONE_HELD).markers
+    ]
+    state.missing = check_integrity(session, finished, state.high_water_mark, state.known)
 
 
 def check_integrity(
