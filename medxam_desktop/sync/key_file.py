@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import os
@@ -173,7 +174,8 @@ def write_key_file(path: Path, key_file: KeyFile) -> None:
         temporary.replace(path)
         _sync_folder(path.parent)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         raise KeyFileError(f"{path} could not be written: {exc.strerror}") from exc
     log.info("workstation key file written (%d slot(s))", len(key_file.slots))
 

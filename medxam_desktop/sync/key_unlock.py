@@ -37,6 +37,7 @@ from medxam_desktop.sync.key_file import (
     write_key_file,
 )
 from medxam_desktop.sync.workstation_key import (
+    forget_unlocked,
     keep_unlocked,
     public_key_b64,
     signing_key,
@@ -138,8 +139,13 @@ def _make(path: Path, workstation_id: str, proctor: ProctorView, pin: str) -> Un
         key.private_bytes_raw(), pin,
         workstation_id=workstation_id, user_id=proctor.user_id, public_key=public_key,
     )  # fmt: skip
-    write_key_file(path, KeyFile(workstation_id, public_key, (slot,)))
-    keep_unlocked(workstation_id, key)
+    keep_unlocked(workstation_id, key)  # first: whoever sees the file finds the key open
+    try:
+        write_key_file(path, KeyFile(workstation_id, public_key, (slot,)))
+    except KeyFileError:
+        if newly:  # never sign with a key that no file keeps
+            forget_unlocked(workstation_id)
+        raise
     log.info("workstation key file made, sealed for proctor %s", proctor.user_id)
     return UnlockResult(Unlock.MADE, newly_open=newly)
 

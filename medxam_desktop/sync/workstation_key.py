@@ -39,6 +39,10 @@ def unlocked_key(workstation_id: str) -> Ed25519PrivateKey | None:
     return _unlocked.get(workstation_id)
 
 
+def forget_unlocked(workstation_id: str) -> None:
+    _unlocked.pop(workstation_id, None)
+
+
 def forget_unlocked_keys() -> None:
     """Lock every key opened from a key file (what a restart does; for tests)."""
     _unlocked.clear()

@@ -17,7 +17,12 @@ import pytest
 from keyring.backends import fail
 
 from medxam_desktop.domain.proctor import ProctorView
-from medxam_desktop.errors import KeyFileError, SigningKeyLockedError, user_message
+from medxam_desktop.errors import (
+    CredentialStoreError,
+    KeyFileError,
+    SigningKeyLockedError,
+    user_message,
+)
 from medxam_desktop.store import Store
 from medxam_desktop.sync.bundle_export import export_bundle
 from medxam_desktop.sync.credentials import load_workstation_key
@@ -252,3 +257,20 @@ def test_a_keyring_that_works_again_keeps_the_key_from_the_file(store: Store) ->
     assert kept is not None and base64.b64decode(kept) == seed
     forget_unlocked_keys()
     assert signing_key_for(store).private_bytes_raw() == seed  # from the keyring now
+
+
+def test_a_key_file_that_cannot_be_written_leaves_no_key_open(store: Store) -> None:
+    """Never sign (or register) with a key that no file keeps: it would be lost at the
+    next restart while the server expects it."""
+    pat = _proctor(store, "pat", "Pat Proctor", PAT_PIN)
+    blocker = key_file_for(store).with_name("workstation-key.json.part")
+    blocker.mkdir()  # the temporary file cannot be made (even as root)
+    with pytest.raises(KeyFileError):
+        unlock_with_pin(store, pat, PAT_PIN)
+    assert not key_file_for(store).exists()
+    with pytest.raises(CredentialStoreError) as missing:
+        signing_key_for(store)
+    assert not isinstance(missing.value, SigningKeyLockedError)
+    blocker.rmdir()
+    made = unlock_with_pin(store, pat, PAT_PIN)
+    assert made.outcome is Unlock.MADE and made.newly_open  # nothing was left open

@@ -40,6 +40,7 @@ class SyncScheduler(QObject):
         self.pusher = pusher
         self.running = False
         self.waiting_for_sign_in = False
+        self.waiting_for_key = False  # the last pass stopped at the locked signing key
         self._again_now = False  # the key was opened during a pass: go round at once
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -67,11 +68,14 @@ class SyncScheduler(QObject):
 
     def key_unlocked(self) -> None:
         """A proctor's PIN opened (or made) the signing key: a sync waiting for it goes on
-        now, after a state check (a key made just now is registered first)."""
+        now, after a state check (a key made just now is registered first). A sync that
+        waits for the network instead keeps to its backoff timer."""
         self.pusher.request_state_check()
         if self.running:
             self._again_now = True
-        elif not self.waiting_for_sign_in:
+        elif self.waiting_for_key or not (
+            self.waiting_for_sign_in or self.pusher.backoff.backing_off
+        ):
             self.sync_now()
 
     def sync_now(self) -> None:
@@ -98,13 +102,14 @@ class SyncScheduler(QObject):
 
     def _done(self, report: PushReport) -> None:
         self.running = False
-        self._again_now = False
+        self.waiting_for_key = self._again_now = False
         self.sync_finished.emit(report)
         self.refresh_status()
 
     def _failed(self, error: Exception) -> None:
         self.running = False
         again_now, self._again_now = self._again_now, False
+        self.waiting_for_key = isinstance(error, SyncKeyLockedError)
         if isinstance(error, AuthError):
             self.waiting_for_sign_in = True
         elif again_now and isinstance(error, SyncKeyLockedError):
