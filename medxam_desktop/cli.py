@@ -2,8 +2,8 @@
 
 No Qt here. The store is opened without crash recovery, so running these beside the
 window never pauses an exam in progress. On a computer without a keyring, ``export-bundle``
-asks for a proctor's PIN ("Proctor PIN:", or one line on stdin with ``--pin-stdin``) to
-open the workstation's key file. Exit codes, for scripts:
+and ``sync`` ask for a proctor's PIN ("Proctor PIN:", or one line on stdin with
+``--pin-stdin``) to open the workstation's key file. Exit codes, for scripts:
 
 0 everything sent and confirmed; 1 some records quarantined by the server (listed);
 2 not signed in / sign-in refused; 3 the server refuses this protocol version;
@@ -31,6 +31,7 @@ from medxam_desktop.errors import (
     ProtocolRefusedError,
     SigningKeyLockedError,
     StuckQueueError,
+    SyncKeyLockedError,
     user_message,
 )
 from medxam_desktop.store import Store
@@ -59,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("--username", help="sign in (password from $MEDXAM_PASSWORD or a prompt)")
     sync.add_argument("--timeout", type=float, default=120.0, help="seconds to keep retrying")
+    sync.add_argument(
+        "--pin-stdin",
+        action="store_true",
+        help="without a keyring: read the proctor PIN that unlocks the key file from stdin",
+    )
     status = sub.add_parser(
         "status", parents=[common], help="queued, sent, confirmed, quarantined, receipts"
     )
@@ -87,13 +93,18 @@ def main(argv: list[str]) -> int:
             return _status(store, as_json=args.json)
         if args.command == "export-bundle":
             return _export(store, args.path, pin_stdin=args.pin_stdin)
-        return _sync(store, config.server_url, args.username, args.timeout)
+        return _sync(
+            store, config.server_url, args.username, args.timeout, pin_stdin=args.pin_stdin
+        )
     finally:
         store.close()
 
 
-def _sync(store: Store, server_url: str, username: str | None, timeout: float) -> int:
+def _sync(
+    store: Store, server_url: str, username: str | None, timeout: float, *, pin_stdin: bool
+) -> int:
     client = ApiClient(server_url)
+    asked_pin = False
     try:
         code = _sign_in(client, server_url, username)
         if code != OK:
@@ -113,6 +124,12 @@ def _sync(store: Store, server_url: str, username: str | None, timeout: float) -
                     return UNREACHABLE
                 print(f"sync: {type(exc).__name__}; retrying in {delay:.1f} s", file=sys.stderr)
                 time.sleep(delay)
+            except SyncKeyLockedError as exc:  # no keyring, a key file: a PIN opens it, once
+                problem = user_message(exc) if asked_pin else _unlock(store, pin_stdin=pin_stdin)
+                if problem:
+                    print(f"sync: {problem} Nothing was sent.", file=sys.stderr)
+                    return FAILED
+                asked_pin = True
             except AuthError as exc:
                 print(f"sync: {user_message(exc)} (use --username)", file=sys.stderr)
                 return NOT_SIGNED_IN

@@ -194,3 +194,37 @@ def test_the_command_line_asks_for_the_pin_and_writes_nothing_when_it_is_wrong(
     finally:
         admin.close()
     assert {a["attempt_id"]: a for a in receipt["attempts"]}[attempt]["integrity"] == "complete"
+
+
+def test_the_command_line_sync_asks_for_the_pin_once_and_sends_nothing_when_it_is_wrong(
+    env: SyncEnv,
+    no_keyring: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    desk = tmp_path / "desk"
+    desk.mkdir()
+    ws = Workstation.open(desk / "medxam.sqlite3", env.url, env.setup)
+    env.workstations.append(ws)
+    unlock_with_pin(ws.store, _pat(ws), PIN)
+    ws.pusher.sync()  # the key is registered: from here the server takes only signed pushes
+    ws.sit(3)
+    forget_unlocked_keys()  # the command line is another process: nothing is open there
+    workstation_id = ws.store.workstation_id
+    kept = server_rows(env.database_url, workstation_id)
+    queued = ws.store.outbox.counts()
+    monkeypatch.setenv("MEDXAM_PASSWORD", PASSWORD)
+    command = ["sync", "--server-url", env.url, "--data-dir", str(desk), "--username", "pat"]
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(WRONG_PIN + "\n"))
+    assert main([*command, "--pin-stdin", "--timeout", "5"]) == 5
+    err = capsys.readouterr().err
+    assert "That PIN is not right" in err and "Nothing was sent" in err and WRONG_PIN not in err
+    assert ws.store.outbox.counts() == queued
+    assert server_rows(env.database_url, workstation_id) == kept
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PIN + "\n"))
+    assert main([*command, "--pin-stdin", "--timeout", "30"]) == 0
+    assert "attempt(s) complete" in capsys.readouterr().out
+    env.holds(ws)
