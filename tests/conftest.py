@@ -19,8 +19,10 @@ from pathlib import Path
 import keyring
 import psycopg
 import pytest
+from keyring.backends import fail
 from sqlalchemy.engine import make_url
 
+from medxam_desktop.sync.workstation_key import forget_unlocked_keys
 from medxam_server.config import Settings, normalise_database_url
 from medxam_server.db.session import make_engine
 from medxam_server.migrate import upgrade
@@ -40,6 +42,19 @@ def memory_keyring() -> Iterator[InMemoryKeyring]:
     backend = InMemoryKeyring()
     keyring.set_keyring(backend)
     yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    """A computer with no usable keyring (keyring's own ``fail`` backend: every call
+    fails). A workstation key a PIN opened from the key file is forgotten before and
+    after, as a program restart would."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    forget_unlocked_keys()
+    yield
+    forget_unlocked_keys()
     keyring.set_keyring(previous)
 
 

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backends import fail
 
 from medxam_desktop.cli import main
 from medxam_desktop.domain.proctor import ProctorView
@@ -37,16 +35,6 @@ PIN = "73915824"
 WRONG_PIN = "11119999"
 KIM_PIN = "64082719"
 OFFLINE = "http://127.0.0.1:9"
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    forget_unlocked_keys()
-    yield
-    forget_unlocked_keys()
-    keyring.set_keyring(previous)
 
 
 def _pat(ws: Workstation) -> ProctorView:

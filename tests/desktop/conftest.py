@@ -14,9 +14,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backends import fail
 
 from medxam_desktop.domain.timing import FakeClock
 from medxam_desktop.store import Store
@@ -39,15 +37,6 @@ def store(tmp_path: Path, clock: FakeClock) -> Iterator[Store]:
     opened = Store.open(tmp_path / "store.sqlite3", clock=clock)
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    """The backend keyring falls back to when the system has none: every call fails."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture(scope="module")

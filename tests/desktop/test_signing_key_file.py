@@ -14,7 +14,6 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backends import fail
 
 from medxam_desktop.domain.proctor import ProctorView
 from medxam_desktop.errors import (
@@ -42,16 +41,6 @@ PAT_PIN = "73915824"  # eight digits: nothing else in a file or a log contains i
 KIM_PIN = "64082719"
 NEW_PIN = "58203967"
 WRONG_PIN = "11119999"
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    forget_unlocked_keys()
-    yield
-    forget_unlocked_keys()  # a "restart": nothing opened stays open for the next test
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -14,10 +14,8 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
@@ -35,9 +33,8 @@ from medxam_desktop.ui.proctor.sign_in_dialog import SignInDialog
 from medxam_desktop.ui.proctor.sync_panel import SyncPanel
 from medxam_desktop.ui.tasks import wait_for_all
 from medxam_desktop.ui.widgets.pin_dialog import PinDialog
-from medxam_server.config import Settings
 from tests.contract.live_server import PASSWORD
-from tests.contract.sync_support import SyncEnv, Workstation, sync_env
+from tests.contract.sync_support import SyncEnv, Workstation
 
 OFFLINE = "http://127.0.0.1:9"
 PIN = "73915824"
@@ -45,23 +42,6 @@ KIM_PIN = "64082719"
 WRONG_PIN = "11119999"
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def env(server_settings: Settings, tmp_path: Path) -> Iterator[SyncEnv]:
-    with sync_env(server_settings, tmp_path) as made:
-        yield made
-        wait_for_all()
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    forget_unlocked_keys()
-    yield
-    forget_unlocked_keys()
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
