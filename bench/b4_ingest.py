@@ -22,8 +22,6 @@ import hashlib
 import http.client
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +40,7 @@ from medxam_server.config import normalise_database_url
 from medxam_server.db.session import make_engine, transaction
 from medxam_server.migrate import upgrade
 from medxam_server.services.accounts import auth
+from tests.support.server import base_url, free_port, server_child, uvicorn_command
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TARGET = ">=25000 and >=0.35"
@@ -60,12 +59,6 @@ PASSWORD = "bench-password-not-secret"
 def _with_db(url: str, name: str) -> str:
     base, _, _ = url.rpartition("/")
     return f"{base}/{name}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _seed(url: str, attempts: int) -> tuple[list[str], str, list[str]]:
@@ -147,29 +140,13 @@ def _bodies(outboxes: dict[str, list[Any]]) -> list[list[bytes]]:
     return per_workstation
 
 
-def _start_server(url: str, port: int, data_dir: str) -> subprocess.Popen[bytes]:
-    env = {
+def _server_env(url: str, data_dir: str) -> dict[str, str]:
+    return {
         **os.environ,
         "MEDXAM_DATABASE_URL": url,
         "MEDXAM_SECRET_KEY": "bench-secret",
         "MEDXAM_DATA_DIR": data_dir,
     }
-    command = [sys.executable, "-m", "uvicorn", "medxam_server.main:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    command += ["--workers", str(WORKERS)]
-    return subprocess.Popen(command, env=env)
-
-
-def _wait_healthy(base: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not become healthy")
 
 
 def _sign_in(base: str) -> dict[str, str]:
@@ -286,17 +263,18 @@ def ingest_run(attempts: int = ATTEMPTS, *, baseline: bool = True) -> IngestRun:
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
     url = _with_db(admin_url, name)
-    server: subprocess.Popen[bytes] | None = None
     try:
         questions, delivery, takers = _seed(url, attempts)
         outboxes = _records(questions, delivery, takers)
         bodies = _bodies(outboxes)
         total = sum(len(r) for r in outboxes.values())
-        port = _free_port()
-        with tempfile.TemporaryDirectory() as data_dir:
-            server = _start_server(url, port, data_dir)
-            _wait_healthy(f"http://127.0.0.1:{port}")
-            headers = _sign_in(f"http://127.0.0.1:{port}")
+        port = free_port()
+        command = [*uvicorn_command(port), "--workers", str(WORKERS)]
+        with (
+            tempfile.TemporaryDirectory() as data_dir,
+            server_child(command, port=port, env=_server_env(url, data_dir)) as server,
+        ):
+            headers = _sign_in(base_url(port))
             server_pid = server.pid
             server_cpu = CpuMeter(lambda: tree_pids(server_pid))
             postgres_cpu = CpuMeter(lambda: postgres_backend_pids(name))
@@ -315,9 +293,6 @@ def ingest_run(attempts: int = ATTEMPTS, *, baseline: bool = True) -> IngestRun:
             baseline_seconds,
         )
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
         with psycopg.connect(admin_url, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
 

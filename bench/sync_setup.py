@@ -11,17 +11,13 @@ import multiprocessing
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import keyring
 import psycopg
 from sqlalchemy.engine import make_url
@@ -31,8 +27,9 @@ from medxam_server.config import normalise_database_url
 from medxam_server.db.session import make_engine, make_session_factory, transaction
 from medxam_server.migrate import upgrade
 from medxam_server.services.accounts import auth
-from tests.contract.live_server import PASSWORD, admin_client, free_port, set_up_delivery
+from tests.contract.live_server import PASSWORD, admin_client, set_up_delivery
 from tests.memory_keyring import InMemoryKeyring
+from tests.support.server import base_url, free_port, server_child, uvicorn_command
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SECRET = "bench-secret"
@@ -83,29 +80,11 @@ def server(database_url: str, *, workers: int = 1) -> Iterator[str]:
         "MEDXAM_DATA_DIR": data_dir,
         "MEDXAM_SECRET_KEY": SECRET,
     }
-    command = [sys.executable, "-m", "uvicorn", "--factory", "medxam_server.main:create_app"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    command += ["--workers", str(workers), "--backlog", "2048"]
-    child = subprocess.Popen(command, env=env)
-    url = f"http://127.0.0.1:{port}"
+    command = [*uvicorn_command(port), "--workers", str(workers), "--backlog", "2048"]
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or child.poll() is not None:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.2)
-        yield url
+        with server_child(command, port=port, env=env, timeout_s=60):
+            yield base_url(port)
     finally:
-        child.terminate()
-        try:
-            child.wait(15)
-        except subprocess.TimeoutExpired:
-            child.kill()
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -14,8 +14,8 @@ from medxam_server.config import get_settings
 from medxam_server.db.session import make_engine, make_session_factory, transaction
 from medxam_server.migrate import upgrade
 from medxam_server.services.accounts import auth
-from medxam_server.services.errors import ServiceError
 from medxam_server.services.demo import past_sitting, seed
+from medxam_server.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 

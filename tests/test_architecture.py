@@ -57,6 +57,11 @@ def _lint(cwd: Path) -> subprocess.CompletedProcess[str]:
             "Server services",
         ),
         ("medxam_server/services/sync/__init__.py", "import psycopg", "psycopg only"),
+        (
+            "medxam_server/services/sync/checks.py",
+            "import medxam_server.services.sync.apply",
+            "Sync pipeline",
+        ),
     ],
 )
 def test_a_forbidden_import_breaks_the_lint(

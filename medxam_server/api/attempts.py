@@ -29,8 +29,7 @@ from medxam_server.api.attempt_schemas import (
 from medxam_server.api.deps import AdminDep, ProctorDep, SessionDep
 from medxam_server.api.schemas import Page
 from medxam_server.models import Attempt, AttemptQuestion, User
-from medxam_server.services.attempts import lifecycle as attempts
-from medxam_server.services.attempts import views
+from medxam_server.services.attempts import lifecycle, views
 from medxam_server.services.attempts.exam_questions import load_exam_questions
 
 router = APIRouter(prefix="/attempts", tags=["attempts"])
@@ -44,7 +43,7 @@ def _admin(user: User) -> bool:
 
 def _visible(session: SessionDep, user: User, attempt_id: UUID | str) -> None:
     """404 unless ``user`` may see the attempt (its delivery assigned, or an admin)."""
-    attempts.get_attempt(session, str(attempt_id), viewer=user)
+    lifecycle.get_attempt(session, str(attempt_id), viewer=user)
 
 
 def _view(session: SessionDep, user: User, attempt: Attempt) -> AttemptOut:
@@ -52,7 +51,7 @@ def _view(session: SessionDep, user: User, attempt: Attempt) -> AttemptOut:
 
 
 def _one(session: SessionDep, user: User, attempt_id: UUID) -> AttemptOut:
-    attempt = attempts.get_attempt(session, str(attempt_id), viewer=user)
+    attempt = lifecycle.get_attempt(session, str(attempt_id), viewer=user)
     return _view(session, user, attempt)
 
 
@@ -67,14 +66,14 @@ def list_attempts(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[AttemptOut]:
-    where = attempts.AttemptFilter(
+    where = lifecycle.AttemptFilter(
         taker_id=str(taker_id) if taker_id else None,
         delivery_id=str(delivery_id) if delivery_id else None,
         exam_id=str(exam_id) if exam_id else None,
         completed=completed,
         viewer=user,
     )
-    items, total = attempts.list_attempts(session, where=where, page=page, per_page=per_page)
+    items, total = lifecycle.list_attempts(session, where=where, page=page, per_page=per_page)
     return Page(
         items=[
             attempt_out(v) for v in views.attempt_views(session, items, with_scores=_admin(user))
@@ -94,7 +93,7 @@ def get_attempt(session: SessionDep, user: ProctorDep, attempt_id: UUID) -> Atte
 def get_attempt_details(
     session: SessionDep, user: ProctorDep, attempt_id: UUID
 ) -> AttemptDetailsOut:
-    attempt = attempts.get_attempt(session, str(attempt_id), viewer=user)
+    attempt = lifecycle.get_attempt(session, str(attempt_id), viewer=user)
     return details_out(views.details_view(session, attempt, with_scores=_admin(user)))
 
 
@@ -114,7 +113,7 @@ def get_attempt_details(
 def start_attempt(
     body: StartIn, session: SessionDep, user: ProctorDep, response: Response
 ) -> AttemptOut:
-    attempt, created = attempts.start_attempt(
+    attempt, created = lifecycle.start_attempt(
         session,
         user=user,
         delivery_id=str(body.delivery_id),
@@ -138,7 +137,7 @@ def finish_attempt(
 ) -> AttemptOut:
     _visible(session, user, attempt_id)
     finished_at = body.finished_at if body else None
-    attempt = attempts.finish_attempt(session, str(attempt_id), finished_at=finished_at)
+    attempt = lifecycle.finish_attempt(session, str(attempt_id), finished_at=finished_at)
     session.flush()
     return _view(session, user, attempt)
 
@@ -155,7 +154,7 @@ def save_answer(
     body: AnswerIn, session: SessionDep, user: ProctorDep, attempt_id: UUID
 ) -> AnswerOut:
     _visible(session, user, attempt_id)
-    row = attempts.save_answer(
+    row = lifecycle.save_answer(
         session,
         str(attempt_id),
         question_id=str(body.question_id),
@@ -169,7 +168,7 @@ def save_answer(
 
 @router.get("/{attempt_id}/answers", response_model=list[AnswerOut], responses=NOT_FOUND)
 def list_answers(session: SessionDep, user: ProctorDep, attempt_id: UUID) -> list[AnswerOut]:
-    attempt = attempts.get_attempt(session, str(attempt_id), viewer=user)
+    attempt = lifecycle.get_attempt(session, str(attempt_id), viewer=user)
     rows = list(
         session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id))
     )
@@ -179,7 +178,7 @@ def list_answers(session: SessionDep, user: ProctorDep, attempt_id: UUID) -> lis
 def _answers(
     session: SessionDep, rows: list[AttemptQuestion], attempt_id: str, *, admin: bool
 ) -> list[AnswerOut]:
-    attempt = attempts.get_attempt(session, attempt_id)
+    attempt = lifecycle.get_attempt(session, attempt_id)
     questions = load_exam_questions(session, attempt.exam_id) if admin else {}
     return [answer_out(v) for v in views.answer_views(rows, questions, with_grading=admin)]
 
@@ -192,7 +191,7 @@ def _answers(
 def update_score(
     body: ScoreIn, session: SessionDep, user: AdminDep, attempt_id: UUID
 ) -> AttemptOut:
-    attempt = attempts.update_score(
+    attempt = lifecycle.update_score(
         session,
         str(attempt_id),
         user_id=user.id,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from medxam_server.api.deps import AdminDep, SessionDep
 from medxam_server.api.results_schemas import DeliveryResults, results_json
-from medxam_server.services.results import csv_export as results_export
+from medxam_server.services.results import csv_export
 
 if TYPE_CHECKING:
     from medxam_server.services.results.delivery_results import (
@@ -49,9 +49,9 @@ def delivery_results_csv(
     """The attempts table or the item table of the results summary as CSV."""
     summary = _summary(session, delivery_id)
     body = (
-        results_export.attempts_csv(summary.attempts)
+        csv_export.attempts_csv(summary.attempts)
         if table == "attempts"
-        else results_export.items_csv(summary.items)
+        else csv_export.items_csv(summary.items)
     )
     filename = f"results-{summary.delivery_id}-{table}.csv"
     return Response(
@@ -65,6 +65,6 @@ def _summary(session: Session, delivery_id: str) -> DeliveryResultsData:
     """The results service's summary. It is imported here, on the first results request:
     with it come NumPy and the statistics, which ingest never needs, so a server process
     that only ingests stays smaller (B7's server half)."""
-    from medxam_server.services.results import delivery_results as results
+    from medxam_server.services.results import delivery_results
 
-    return results.delivery_results(session, delivery_id=delivery_id)
+    return delivery_results.delivery_results(session, delivery_id=delivery_id)

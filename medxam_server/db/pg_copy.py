@@ -4,7 +4,7 @@ For ingest's thousand-row inserts COPY costs the server less than half the CPU o
 ``INSERT ... SELECT`` over a JSON parameter (B4: 19 vs 44 ms per 1000 sync records on the
 reference machine), because PostgreSQL parses plain columns instead of a JSON document.
 COPY has no ``ON CONFLICT``: callers use it where no row can already exist, or inside a
-savepoint with a fallback (``sync_store.insert_records``).
+savepoint with a fallback (``services.sync.statements.insert_records``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The pure statistics of services/analysis.py against an independent reference."""
+"""The pure statistics of services/item_analysis.py against an independent reference."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medxam_server.rules import item_analysis as analysis
+from medxam_server.rules import item_analysis
 from tests.server import results_reference as ref
 
 LABELS = ["A", "B", "C", "D", "E"]
@@ -57,7 +57,7 @@ def generate(seed: int, n: int, k: int, omit_rate: float = 0.1) -> Generated:
     return Generated(answers, keys, labels)
 
 
-def arrays(data: Generated) -> tuple[np.ndarray, np.ndarray, list[list[analysis.OptionSpec]]]:
+def arrays(data: Generated) -> tuple[np.ndarray, np.ndarray, list[list[item_analysis.OptionSpec]]]:
     n, k = len(data.answers), len(data.keys)
     choices = np.zeros((n, k), dtype=np.int64)
     for j, row in enumerate(data.answers):
@@ -66,16 +66,16 @@ def arrays(data: Generated) -> tuple[np.ndarray, np.ndarray, list[list[analysis.
                 choices[j, i] |= 1 << BITS[label]
     keys = np.array([sum(1 << BITS[label] for label in key) for key in data.keys])
     specs = [
-        [analysis.OptionSpec(label, BITS[label], label in key) for label in labels]
+        [item_analysis.OptionSpec(label, BITS[label], label in key) for label in labels]
         for labels, key in zip(data.labels, data.keys, strict=True)
     ]
     return choices, keys, specs
 
 
-def analyse(data: Generated) -> tuple[analysis.Reliability, list[analysis.ItemStats]]:
+def analyse(data: Generated) -> tuple[item_analysis.Reliability, list[item_analysis.ItemStats]]:
     choices, keys, specs = arrays(data)
-    x = analysis.item_scores(choices, keys)
-    return analysis.reliability(x), analysis.item_statistics(x, choices, specs)
+    x = item_analysis.item_scores(choices, keys)
+    return item_analysis.reliability(x), item_analysis.item_statistics(x, choices, specs)
 
 
 def assert_matches_reference(data: Generated) -> None:
@@ -123,7 +123,7 @@ def test_ties_at_the_group_boundary_share_the_places() -> None:
         ],
         dtype=np.int64,
     )
-    upper, lower = analysis.groups(x.sum(axis=1))
+    upper, lower = item_analysis.groups(x.sum(axis=1))
     assert upper.size == lower.size == 3
     # Upper: the 3 in full, then two places shared by the three 2s (2/3 each).
     assert upper.share == Fraction(2, 3)
@@ -143,13 +143,13 @@ def test_ties_at_the_group_boundary_share_the_places() -> None:
 def test_a_single_attempt_has_p_but_no_spread_statistics() -> None:
     data = generate(5, 1, 6, omit_rate=0.3)
     reliability, items = analyse(data)
-    assert reliability == analysis.Reliability(None, None, None, None)
+    assert reliability == item_analysis.Reliability(None, None, None, None)
     for item in items:
         assert item.p in (0.0, 1.0)
         assert item.point_biserial is None and item.point_biserial_corrected is None
         assert item.upper_p is None and item.discrimination is None  # n_g = round(0.27) = 0
     assert_matches_reference(data)
-    summary = analysis.score_summary(np.array([2.5]), np.array([True]))
+    summary = item_analysis.score_summary(np.array([2.5]), np.array([True]))
     assert summary.sd is None and summary.mean == summary.median == 2.5 and summary.pass_rate == 1
 
 
@@ -159,7 +159,7 @@ def test_zero_variance_gives_null_never_nan() -> None:
         [list(row) for _ in range(12)], [["A"], ["A"], ["B"], ["A", "C"]], [LABELS] * 4
     )
     reliability, items = analyse(data)
-    assert reliability == analysis.Reliability(None, None, None, None)
+    assert reliability == item_analysis.Reliability(None, None, None, None)
     assert all(item.point_biserial is None for item in items)
     assert [item.p for item in items] == [1.0, 0.0, 0.0, 1.0]
     assert items[0].discrimination == 0.0  # everyone tied: both groups are everyone
@@ -168,16 +168,16 @@ def test_zero_variance_gives_null_never_nan() -> None:
 
 def test_no_finished_attempts() -> None:
     x = np.zeros((0, 4), dtype=np.int64)
-    specs = [[analysis.OptionSpec("A", 0, True)]] * 4
-    items = analysis.item_statistics(x, x.copy(), specs)
+    specs = [[item_analysis.OptionSpec("A", 0, True)]] * 4
+    items = item_analysis.item_statistics(x, x.copy(), specs)
     assert all(i.p is None and i.options[0].count == 0 for i in items)
-    summary = analysis.score_summary(np.zeros(0), np.zeros(0, dtype=bool))
+    summary = item_analysis.score_summary(np.zeros(0), np.zeros(0, dtype=bool))
     assert summary.n == 0 and summary.mean is None and summary.pass_rate is None
 
 
 def test_score_summary_and_pass_rule() -> None:
     totals = np.array([4.0, -1 / 3, 7.5, 4.0, 10.0])
-    summary = analysis.score_summary(totals, totals >= 4.0)
+    summary = item_analysis.score_summary(totals, totals >= 4.0)
     expected = ref.summary(totals.tolist(), 4.0)
     for name, value in expected.items():
         assert ref.close(getattr(summary, name), value), name
@@ -185,7 +185,7 @@ def test_score_summary_and_pass_rule() -> None:
 
 def test_histogram_bins_cover_zero_to_max_and_beyond() -> None:
     totals = [0, 5, 10, 100, 99, -3, 120, 30]
-    bins = analysis.histogram(np.array(totals), top=100, bins=10)
+    bins = item_analysis.histogram(np.array(totals), top=100, bins=10)
     edges = [(b.start, b.end) for b in bins]
     assert edges == [(Fraction(10 * j), Fraction(10 * j + 10)) for j in range(-1, 13)]
     for b in bins:
@@ -197,7 +197,7 @@ def test_histogram_bins_cover_zero_to_max_and_beyond() -> None:
 
 def test_histogram_of_thirds_is_exact() -> None:
     # top = 3 points of 3 units each; a total of exactly 0.9 points sits on an edge.
-    bins = analysis.histogram(np.array([0, 1, 2, 3, 9]), top=9, bins=10)
+    bins = item_analysis.histogram(np.array([0, 1, 2, 3, 9]), top=9, bins=10)
     assert len(bins) == 10 and [b.count for b in bins] == [1, 1, 1, 1, 0, 0, 0, 0, 0, 1]
 
 
@@ -227,8 +227,8 @@ def test_statistics_do_not_depend_on_attempt_order(case: tuple[int, int, int, li
     assert items == items2  # exact integer and Fraction arithmetic: bit-for-bit equal
     choices, _, _ = arrays(data)
     totals = choices.sum(axis=1).astype(np.float64) / 7
-    summary = analysis.score_summary(totals, totals >= 1)
-    summary2 = analysis.score_summary(totals[order], totals[order] >= 1)
+    summary = item_analysis.score_summary(totals, totals >= 1)
+    summary2 = item_analysis.score_summary(totals[order], totals[order] >= 1)
     for name in ("n", "mean", "median", "min", "max", "sd", "pass_count", "pass_rate"):
         assert ref.close(getattr(summary, name), getattr(summary2, name), 1e-12)
 
@@ -249,18 +249,20 @@ def test_p_is_a_proportion_and_kr20_is_at_most_one(matrix: list[list[int]]) -> N
     x = np.array(matrix, dtype=np.int64)
     # choices: option A (bit 0) is the key; a wrong answer is B (bit 1).
     choices = np.where(x == 1, 1, 2).astype(np.int64)
-    specs = [[analysis.OptionSpec("A", 0, True), analysis.OptionSpec("B", 1, False)]] * x.shape[1]
-    for item in analysis.item_statistics(x, choices, specs):
+    specs = [
+        [item_analysis.OptionSpec("A", 0, True), item_analysis.OptionSpec("B", 1, False)]
+    ] * x.shape[1]
+    for item in item_analysis.item_statistics(x, choices, specs):
         assert item.p is not None and 0.0 <= item.p <= 1.0
         for value in (item.upper_p, item.lower_p):
             assert value is None or 0.0 <= value <= 1.0
         for r in (item.point_biserial, item.point_biserial_corrected):
             assert r is None or -1.0 <= r <= 1.0
-    kr20 = analysis.reliability(x).kr20
+    kr20 = item_analysis.reliability(x).kr20
     assert kr20 is None or kr20 <= 1.0
 
 
 def test_identical_items_give_kr20_of_exactly_one() -> None:
     column = np.array([1, 0, 1, 1, 0, 1, 0, 0, 1, 1], dtype=np.int64)
     x = np.repeat(column[:, np.newaxis], 7, axis=1)
-    assert analysis.reliability(x).kr20 == 1.0
+    assert item_analysis.reliability(x).kr20 == 1.0

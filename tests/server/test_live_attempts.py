@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 
 from medxam_server.db.session import transaction
 from medxam_server.models import Attempt, Delivery, QuarantinedRecord, utcnow
-from medxam_server.services.attempts import start_checks as attempt_rules
-from medxam_server.services.sync import attempt_rows as attempt_sync
+from medxam_server.services.attempts import start_checks
+from medxam_server.services.sync import attempt_rows
 from tests.server.conftest import SignedIn, row_count
 from tests.server.factories import Setup, make_attempt, make_setup, multiple, single
 from tests.server.workstation_sim import WorkstationSim, push, statuses
@@ -75,14 +75,14 @@ def test_only_an_admin_starts_a_resit_and_only_after_a_terminated_attempt(
 def _check_passed_by_all(monkeypatch: pytest.MonkeyPatch, before: Callable[[], None]) -> None:
     """Make every start pass the service's own check (as two starts at the same moment
     would), after ``before``: only the database's unique index is left to refuse one."""
-    original = attempt_rules.next_sitting
+    original = start_checks.next_sitting
 
     def first_sitting(*args: Any, **kwargs: Any) -> int:
         before()
         original(*args, **kwargs)  # sees no attempt yet
         return 1
 
-    monkeypatch.setattr(attempt_rules, "next_sitting", first_sitting)
+    monkeypatch.setattr(start_checks, "next_sitting", first_sitting)
 
 
 def test_the_database_refuses_a_second_attempt_the_check_let_through(
@@ -94,7 +94,7 @@ def test_the_database_refuses_a_second_attempt_the_check_let_through(
 ) -> None:
     first = start(client, proctor, setup)
     assert first.status_code == 201
-    monkeypatch.setattr(attempt_rules, "next_sitting", lambda *_a, **_k: 1)
+    monkeypatch.setattr(start_checks, "next_sitting", lambda *_a, **_k: 1)
     second = start(client, proctor, setup)
     assert second.status_code == 409, second.text
     assert second.json()["attempt_id"] == first.json()["id"]
@@ -251,7 +251,7 @@ def test_a_batch_that_loses_the_start_race_runs_again_and_quarantines(
     the batch's insert fails on the unique index, and the batch is run again (not a 500)."""
     if app.state.engine.dialect.name != "postgresql":
         pytest.skip("SQLite takes the write lock for the whole batch: no such race")
-    original = attempt_sync.insert_attempts
+    original = attempt_rows.insert_attempts
     rival = str(uuid.uuid4())
     calls = []
 
@@ -273,7 +273,7 @@ def test_a_batch_that_loses_the_start_race_runs_again_and_quarantines(
         calls.append(len(rows))
         original(session, rows)
 
-    monkeypatch.setattr(attempt_sync, "insert_attempts", insert_after_a_rival)
+    monkeypatch.setattr(attempt_rows, "insert_attempts", insert_after_a_rival)
     ws, mine = WorkstationSim(), str(uuid.uuid4())
     ws.start(mine, setup.delivery_id, setup.taker_ids[0])
     response = push(client, proctor, ws.id, ws.records)

@@ -25,6 +25,7 @@ from medxam_server.rules.fold import FoldRecord, fold_attempt
 from medxam_server.rules.records import validate_record
 from medxam_server.services.attempts.exam_questions import load_exam_questions
 from medxam_server.services.sync import ingest
+from medxam_server.services.sync.batch import Batch
 from tests.conftest import TEST_SECRET
 from tests.server.conftest import SignedIn, row_count
 from tests.server.factories import Setup, make_setup, make_taker, multiple, single
@@ -211,9 +212,7 @@ def test_any_order_and_split_into_batches_gives_the_same_attempts(
     cuts = sorted(data.draw(st.sets(st.integers(1, len(order) - 1), max_size=5)))
     batches = [order[i:j] for i, j in zip([0, *cuts], [*cuts, len(order)], strict=True)]
     for batch_records in batches:
-        batch = ingest.Batch(
-            str(uuid.uuid4()), "h", ws_id, batch_records, admin.user_id, admin=True
-        )
+        batch = Batch(str(uuid.uuid4()), "h", ws_id, batch_records, admin.user_id, admin=True)
         ingest.run_batch(app.state.session_factory, batch, secret=TEST_SECRET.encode())
     attempt_ids = {r["attempt_id"] for r in records}
     with transaction(app.state.session_factory) as session:

@@ -26,7 +26,7 @@ from medxam_server.models import (
 )
 from medxam_server.rules.answers import answer_problem
 from medxam_server.rules.points import to_units
-from medxam_server.services.attempts import start_checks as attempt_rules
+from medxam_server.services.attempts import start_checks
 from medxam_server.services.attempts.exam_questions import load_exam_questions
 from medxam_server.services.attempts.scoring import max_score_units, rescore_attempt
 from medxam_server.services.errors import Conflict, Invalid, NotFound
@@ -121,7 +121,7 @@ def start_attempt(
     again answers the same attempt; the same id with other content is a ``Conflict``.
 
     A new attempt needs the delivery open now and no live attempt of the taker in it
-    (``attempt_rules``); a proctor may start only in an assigned delivery."""
+    (``start_checks``); a proctor may start only in an assigned delivery."""
     admin = not delivery_proctors.is_scoped(user)
     viewer = None if admin else user
     if attempt_id is not None:
@@ -132,8 +132,8 @@ def start_attempt(
             _same_start(existing, delivery_id, taker_id, workstation_id, started_at)
             return existing, False
     delivery = check_start(session, delivery_id=delivery_id, taker_id=taker_id, viewer=viewer)
-    sitting = attempt_rules.next_sitting(session, delivery_id, taker_id, admin=admin)
-    attempt_rules.check_start_window(delivery, utcnow())
+    sitting = start_checks.next_sitting(session, delivery_id, taker_id, admin=admin)
+    start_checks.check_start_window(delivery, utcnow())
     attempt = Attempt(
         id=attempt_id or new_id(),
         delivery_id=delivery_id,
@@ -158,11 +158,11 @@ def start_attempt(
         if existing is not None:
             _same_start(existing, delivery_id, taker_id, workstation_id, started_at)
             return existing, False
-        latest = attempt_rules.latest_attempt(session, delivery_id, taker_id)
+        latest = start_checks.latest_attempt(session, delivery_id, taker_id)
         if latest is None:
             raise
-        attempt_rules.raise_if_live(latest, admin=admin)
-        raise attempt_rules.AttemptExists(
+        start_checks.raise_if_live(latest, admin=admin)
+        raise start_checks.AttemptExists(
             f"Another start of this taker won at the same moment: attempt {latest.id}.",
             latest.id,
         ) from None
@@ -216,7 +216,7 @@ def save_answer(
     attempt = get_attempt(session, attempt_id)
     if attempt.status != "in_progress":
         raise Conflict(f"the attempt is {attempt.status}; answers can no longer change")
-    attempt_rules.check_answer_window(session, attempt, utcnow())
+    start_checks.check_answer_window(session, attempt, utcnow())
     question = load_exam_questions(session, attempt.exam_id).get(question_id)
     if question is None:
         raise Invalid(

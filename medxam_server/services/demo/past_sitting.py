@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from medxam_server.models import Delivery, ExamQuestion, Group, Question, Taker, User, utcnow
 from medxam_server.services.setup import deliveries, groups, takers
 from medxam_server.services.sync import ingest
+from medxam_server.services.sync.batch import Batch
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def load_demo_results(session: Session, *, exam_id: str, secret: bytes) -> str |
     questions = _questions(session, exam_id)
     for workstation, records in _records(delivery.id, taker_ids, questions, held).items():
         body = json.dumps(records, sort_keys=True).encode()
-        batch = ingest.Batch(
+        batch = Batch(
             batch_id=str(uuid.uuid5(NAMESPACE, f"batch-{workstation}")),
             body_hash=hashlib.sha256(body).hexdigest(),
             workstation_id=workstation,

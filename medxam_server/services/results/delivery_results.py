@@ -1,4 +1,4 @@
-"""A delivery's results: the attempts list, score statistics and item analysis.
+"""A delivery's results: the attempts list, score statistics and item item_analysis.
 
 Totals come from the attempts table (``score_units − penalty_units``), so a manual score
 shows at once; item scores come from the stored answers compared with the current keys
@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from medxam_server.models import Attempt, Delivery, Exam, ExamQuestion, Question, Taker
-from medxam_server.rules import item_analysis as analysis
+from medxam_server.rules import item_analysis
 from medxam_server.rules.points import UNITS_PER_POINT, from_units
 from medxam_server.services.errors import NotFound
 from medxam_server.services.results.answer_matrix import label_bit_map, load_choices, mask_of
@@ -141,7 +141,7 @@ class ItemResult:
     upper_p: float | None
     lower_p: float | None
     discrimination: float | None
-    options: list[analysis.OptionStats]
+    options: list[item_analysis.OptionStats]
     flags: list[str]
 
 
@@ -182,17 +182,20 @@ def delivery_results(session: Session, *, delivery_id: str) -> DeliveryResults:
         stored_masks=stored_masks,
     )
     key_masks = np.array([mask_of(item.key, label_bits) for item in items], dtype=np.int64)
-    x = analysis.item_scores(choices, key_masks)
+    x = item_analysis.item_scores(choices, key_masks)
     totals = np.array([a.total_units for a in finished], dtype=np.int64)
     passed = totals >= exam.pass_score_units
-    summary = analysis.score_summary(totals.astype(np.float64) / UNITS_PER_POINT, passed)
-    reliability = analysis.reliability(x)
-    bins = analysis.histogram(totals, max_units if max_units > 0 else UNITS_PER_POINT)
+    summary = item_analysis.score_summary(totals.astype(np.float64) / UNITS_PER_POINT, passed)
+    reliability = item_analysis.reliability(x)
+    bins = item_analysis.histogram(totals, max_units if max_units > 0 else UNITS_PER_POINT)
     option_specs = [
-        [analysis.OptionSpec(label, label_bits[label], label in item.key) for label in item.labels]
+        [
+            item_analysis.OptionSpec(label, label_bits[label], label in item.key)
+            for label in item.labels
+        ]
         for item in items
     ]
-    item_stats = analysis.item_statistics(x, choices, option_specs)
+    item_stats = item_analysis.item_statistics(x, choices, option_specs)
     log.info("results of delivery %s: %d finished attempts", delivery.id, len(finished))
     return DeliveryResults(
         delivery_id=delivery.id,
@@ -290,7 +293,7 @@ def _attempts(session: Session, delivery_id: str) -> list[AttemptRow]:
     return [AttemptRow._make(row) for row in rows]
 
 
-def _item_result(item: ItemRow, stats: analysis.ItemStats, omitted: int) -> ItemResult:
+def _item_result(item: ItemRow, stats: item_analysis.ItemStats, omitted: int) -> ItemResult:
     return ItemResult(
         question_id=item.question_id,
         position=item.position,

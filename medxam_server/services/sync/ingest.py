@@ -36,8 +36,6 @@ from medxam_server.services.sync.quarantine_cap import (
     alert_once,
 )
 
-__all__ = ["Batch", "ingest_batch", "run_batch"]  # Batch: where callers have met it
-
 log = logging.getLogger(__name__)
 
 RETRYABLE_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
