@@ -7,7 +7,6 @@ One router without a prefix, so ``main.py`` includes it as before.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -16,6 +15,7 @@ from pydantic import BaseModel, Field
 from medxam_server.api.deps import AdminDep, ProctorDep, SessionDep
 from medxam_server.api.schemas import RequestModel
 from medxam_server.api.sync_schemas import KeyIn, KeyOut
+from medxam_server.models import WorkstationEvent
 from medxam_server.services.setup import workstations
 from medxam_server.services.sync import handovers
 
@@ -76,11 +76,12 @@ def register_key(
 )
 def hand_over_workstation(
     body: OwnerIn, session: SessionDep, user: AdminDep, workstation_id: UUID
-) -> dict[str, Any]:
+) -> HandoverOut:
     """Hand a workstation without a key to another proctor (recorded)."""
-    return handovers.hand_over_workstation(
+    event = handovers.hand_over_workstation(
         session, str(workstation_id), user_id=str(body.user_id), reason=body.reason, by=user.id
     )
+    return _handover_out(event)
 
 
 @router.post(
@@ -90,12 +91,29 @@ def hand_over_workstation(
 )
 def hand_over_attempt(
     body: AttemptHandoverIn, session: SessionDep, user: AdminDep, attempt_id: UUID
-) -> dict[str, Any]:
+) -> HandoverOut:
     """Move an attempt to another workstation (recorded); the old one's records are refused."""
-    return handovers.hand_over_attempt(
+    event = handovers.hand_over_attempt(
         session,
         str(attempt_id),
         to_workstation_id=str(body.to_workstation_id),
         reason=body.reason,
         by=user.id,
+    )
+    return _handover_out(event)
+
+
+def _handover_out(event: WorkstationEvent) -> HandoverOut:
+    return HandoverOut.model_validate(
+        {
+            "id": event.id,
+            "kind": event.kind,
+            "workstation_id": event.workstation_id,
+            "attempt_id": event.attempt_id,
+            "from": event.old_value,
+            "to": event.new_value,
+            "reason": event.reason,
+            "by": event.by_user_id,
+            "at": event.at,
+        }
     )

@@ -1,12 +1,11 @@
 """Recorded handovers (issue 13, finding 3): an attempt moved to another workstation, a
 workstation without a key handed to another user. Admins only; each is kept in
-``workstation_events`` with who, when and why.
+``workstation_events`` with who, when and why; the recorded event is what they return.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def hand_over_attempt(
     session: Session, attempt_id: str, *, to_workstation_id: str, reason: str, by: str
-) -> dict[str, Any]:
+) -> WorkstationEvent:
     """Bind the attempt to ``to_workstation_id``: from now on only that workstation's
     records are applied to it (the old one's are quarantined as ``wrong_workstation``)."""
     reason = _reason(reason)
@@ -49,12 +48,12 @@ def hand_over_attempt(
     log.info(
         "attempt %s handed over to workstation %s by user %s", attempt.id, to_workstation_id, by
     )
-    return _event_out(event)
+    return event
 
 
 def hand_over_workstation(
     session: Session, workstation_id: str, *, user_id: str, reason: str, by: str
-) -> dict[str, Any]:
+) -> WorkstationEvent:
     """Make ``user_id`` (a proctor or admin) the owner of the workstation: the user whose
     unsigned pushes it accepts while it has no key."""
     reason = _reason(reason)
@@ -83,7 +82,7 @@ def hand_over_workstation(
     workstation.owner_id = user_id
     session.flush()
     log.info("workstation %s handed to user %s by user %s", workstation.id, user_id, by)
-    return _event_out(event)
+    return event
 
 
 def _reason(reason: str) -> str:
@@ -93,17 +92,3 @@ def _reason(reason: str) -> str:
             "a handover needs a reason", errors=[{"loc": ["body", "reason"], "msg": "empty"}]
         )
     return reason
-
-
-def _event_out(event: WorkstationEvent) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "kind": event.kind,
-        "workstation_id": event.workstation_id,
-        "attempt_id": event.attempt_id,
-        "from": event.old_value,
-        "to": event.new_value,
-        "reason": event.reason,
-        "by": event.by_user_id,
-        "at": event.at,
-    }
