@@ -144,6 +144,15 @@ def test_a_bundle_signed_with_the_key_file_is_accepted(
     env.holds(ws)
 
 
+def _command_line_desk(env: SyncEnv, tmp_path: Path) -> tuple[Path, Workstation]:
+    """A workstation whose data folder the command line is pointed at (``--data-dir``)."""
+    desk = tmp_path / "desk"
+    desk.mkdir()
+    ws = Workstation.open(desk / "medxam.sqlite3", env.url, env.setup)
+    env.workstations.append(ws)
+    return desk, ws
+
+
 def test_the_command_line_asks_for_the_pin_and_writes_nothing_when_it_is_wrong(
     env: SyncEnv,
     no_keyring: None,
@@ -151,10 +160,7 @@ def test_the_command_line_asks_for_the_pin_and_writes_nothing_when_it_is_wrong(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    desk = tmp_path / "desk"
-    desk.mkdir()
-    ws = Workstation.open(desk / "medxam.sqlite3", env.url, env.setup)
-    env.workstations.append(ws)
+    desk, ws = _command_line_desk(env, tmp_path)
     pat = _pat(ws)
     ws.store.proctors.set_pin(user_id="user-kim", username="kim", full_name="Kim Lee", pin=KIM_PIN)
     unlock_with_pin(ws.store, pat, PIN)
@@ -191,10 +197,7 @@ def test_the_command_line_sync_asks_for_the_pin_once_and_sends_nothing_when_it_i
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    desk = tmp_path / "desk"
-    desk.mkdir()
-    ws = Workstation.open(desk / "medxam.sqlite3", env.url, env.setup)
-    env.workstations.append(ws)
+    desk, ws = _command_line_desk(env, tmp_path)
     unlock_with_pin(ws.store, _pat(ws), PIN)
     ws.pusher.sync()  # the key is registered: from here the server takes only signed pushes
     ws.sit(3)
